@@ -1,0 +1,1 @@
+"""Incident rules with no framework imports: time comes in as an argument."""
