@@ -1,0 +1,1 @@
+"""Storage: SQLModel tables, the engine built from a URL, transactions and migrations."""
