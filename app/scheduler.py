@@ -1,0 +1,148 @@
+"""The loop every `serve` process runs: claim due work from the database and carry it out.
+
+It sleeps until the next due item (or until woken because a use case just wrote work), and at
+most POLL seconds, so work written by another replica is picked up within about a second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from app.services import delivery
+from app.services.context import ServiceContext
+from app.services.delivery import GiveUp, RetryLater, Work
+
+log = logging.getLogger(__name__)
+POLL = 1.0
+
+
+class Gateway(Protocol):
+    async def deliver(self, work: Work) -> dict[str, Any]: ...
+
+
+class Scheduler:
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        gateway: Gateway,
+        *,
+        owner: str,
+        concurrency: int = 16,
+    ) -> None:
+        self.ctx = ctx
+        self.gateway = gateway
+        self.owner = owner
+        self.concurrency = concurrency
+        self._wakeup = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._task: asyncio.Task[None] | None = None
+        self._waiting = False
+
+    # --- control ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._task = asyncio.create_task(self._run(), name="warroom-scheduler")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        if self._in_flight:
+            await asyncio.wait(self._in_flight, timeout=10)
+
+    def wake(self) -> None:
+        """Safe from any thread: use cases call it after committing new work."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._wakeup.set()
+        else:
+            loop.call_soon_threadsafe(self._wakeup.set)
+
+    @property
+    def idle(self) -> bool:
+        """Nothing in flight and the loop asleep with nothing it could claim (for tests)."""
+        return self._waiting and not self._in_flight and not self._wakeup.is_set()
+
+    # --- the loop ---------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self._tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a database outage must not stop the loop; try again shortly
+                log.exception("scheduler tick failed; retrying")
+                await asyncio.sleep(POLL)
+
+    async def _tick(self) -> None:
+        self._wakeup.clear()
+        slots = self.concurrency - len(self._in_flight)
+        claimed: list[Work] = []
+        if slots > 0:
+            claimed = await asyncio.to_thread(delivery.claim_ready, self.ctx, self.owner, slots)
+            for work in claimed:
+                self._spawn(self._deliver(work))
+        if slots > 0 and len(claimed) == slots:
+            return  # there may be more ready work right now
+        await self._sleep()
+
+    async def _sleep(self) -> None:
+        timeout = POLL
+        due = await asyncio.to_thread(delivery.next_due, self.ctx)
+        if due is not None:
+            timeout = min(POLL, max((due - self.ctx.clock.now()).total_seconds(), 0.0))
+        self._waiting = True
+        try:
+            await asyncio.wait_for(self._wakeup.wait(), timeout)
+        except TimeoutError:
+            pass
+        finally:
+            self._waiting = False
+
+    def _spawn(self, job: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(job)
+        self._in_flight.add(task)
+
+        def done(t: asyncio.Task[None]) -> None:
+            self._in_flight.discard(t)
+            self._wakeup.set()
+
+        task.add_done_callback(done)
+
+    async def _deliver(self, work: Work) -> None:
+        try:
+            result = await self.gateway.deliver(work)
+        except Exception as exc:
+            await self._record(self._failure(work, exc))
+        else:
+            await self._record(lambda: delivery.mark_sent(self.ctx, work, result))
+
+    def _failure(self, work: Work, exc: Exception) -> Callable[[], None]:
+        if isinstance(exc, GiveUp):
+            log.warning("outbox #%s (%s) failed for good: %s", work.id, work.op, exc)
+            return lambda: delivery.mark_dead(self.ctx, work, str(exc))
+        if isinstance(exc, RetryLater):
+            delay, landed = exc.delay, exc.landed
+            log.info("outbox #%s (%s) will retry in %s: %s", work.id, work.op, delay, exc)
+            return lambda: delivery.mark_retry(self.ctx, work, delay, str(exc), landed=landed)
+        log.exception("outbox #%s (%s) hit an unexpected error", work.id, work.op, exc_info=exc)
+        delay = delivery.retry_delay(work.attempts)
+        return lambda: delivery.mark_retry(self.ctx, work, delay, repr(exc), landed=None)
+
+    async def _record(self, action: Callable[[], None]) -> None:
+        try:
+            await asyncio.to_thread(action)
+        except Exception:  # the lease lapses and the row is tried again (verified first)
+            log.exception("could not record a delivery outcome; it will be retried")

@@ -1,0 +1,134 @@
+"""What every use case needs: the database, configuration, the clock, and a unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlmodel import Session
+
+from app.clock import Clock
+from app.config import WarroomConfig
+from app.domain.roles import RoleCatalog
+from app.domain.severity import SeverityScale
+from app.persistence.engine import Database
+from app.persistence.tables import OutboxMessage, TimelineEntry
+
+BOT_ACTOR = "warroom"
+
+
+class Op(StrEnum):
+    """What an outbox row asks the gateway to do."""
+
+    CREATE_CHANNEL = "create_channel"  # the incident's channel; other rows wait for it
+    INVITE = "invite"  # payload: users
+    POST = "post"  # payload: message (kind), params, record_as
+    PIN = "pin"  # depends_on: the post to pin
+    REFRESH = "refresh"  # topic, pinned kickoff and announcement re-rendered from current state
+    RESPOND = "respond"  # ephemeral reply through a response_url (DM when there is none)
+
+
+@dataclass
+class ServiceContext:
+    db: Database
+    config: WarroomConfig
+    clock: Clock
+    wake: Callable[[], None] = field(default=lambda: None)  # new outbox work: nudge the scheduler
+
+    def __post_init__(self) -> None:
+        self.severities: SeverityScale = self.config.severity_scale()
+        self.roles: RoleCatalog = self.config.role_catalog()
+        self.admins: frozenset[str] = frozenset(self.config.admins)
+
+    @contextmanager
+    def unit(self) -> Iterator[Unit]:
+        """One transaction; the scheduler is woken after it commits if it wrote outbox rows."""
+        with self.db.transaction() as session:
+            unit = Unit(session, self.clock.now())
+            yield unit
+        if unit.said:
+            self.wake()
+
+
+class Unit:
+    """The session of one use case, with helpers to say things and write the timeline."""
+
+    def __init__(self, session: Session, now: datetime) -> None:
+        self.session = session
+        self.now = now
+        self.said = 0
+
+    def say(
+        self,
+        op: Op,
+        *,
+        incident_id: int | None,
+        channel: str | None = None,
+        payload: dict[str, Any] | None = None,
+        sequence_key: str | None = None,
+        depends_on: int | None = None,
+    ) -> OutboxMessage:
+        row = OutboxMessage(
+            incident_id=incident_id,
+            op=op.value,
+            channel=channel,
+            payload=payload or {},
+            sequence_key=sequence_key,
+            depends_on=depends_on,
+            not_before=self.now,
+            created_at=self.now,
+        )
+        self.session.add(row)
+        self.session.flush()
+        self.said += 1
+        return row
+
+    def post_in_incident(self, incident_id: int, message: str, **params: Any) -> OutboxMessage:
+        """A message in the incident channel, after everything posted there before it."""
+        return self.say(
+            Op.POST,
+            incident_id=incident_id,
+            payload={"message": message, "params": params},
+            sequence_key=f"incident:{incident_id}",
+        )
+
+    def direct_message(
+        self, incident_id: int | None, user_id: str, message: str, **params: Any
+    ) -> OutboxMessage:
+        return self.say(
+            Op.POST,
+            incident_id=incident_id,
+            channel=user_id,
+            payload={"message": message, "params": params},
+            sequence_key=f"dm:{user_id}",
+        )
+
+    def refresh(self, incident_id: int) -> OutboxMessage:
+        """Topic, pinned kickoff and announcement catch up with the incident's current state."""
+        return self.say(Op.REFRESH, incident_id=incident_id, sequence_key=f"refresh:{incident_id}")
+
+    def log(
+        self,
+        incident_id: int,
+        actor: str,
+        kind: str,
+        text: str,
+        *,
+        dedupe_key: str | None = None,
+        link: str | None = None,
+    ) -> TimelineEntry:
+        entry = TimelineEntry(
+            incident_id=incident_id,
+            at=self.now,
+            actor=actor,
+            kind=kind,
+            text=text,
+            dedupe_key=dedupe_key,
+            link=link,
+        )
+        self.session.add(entry)
+        return entry

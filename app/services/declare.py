@@ -1,0 +1,133 @@
+"""Declaring an incident: the record first, then every Slack step as outbox work."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.domain.channel_names import incident_channel_name
+from app.domain.errors import InvalidInput
+from app.domain.roles import COMMANDER
+from app.domain.status import Status
+from app.persistence.tables import Incident, RoleAssignment, StatusMilestone
+from app.services.context import Op, ServiceContext, Unit
+
+MAX_TITLE = 150
+
+
+@dataclass(frozen=True)
+class Declaration:
+    title: str
+    severity: str
+    declared_by: str
+    private: bool = False
+    affected: str = ""
+    impact: str = ""
+    from_channel: str | None = None
+    response_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Declared:
+    number: int
+    channel_name: str
+    severity: str
+
+    @property
+    def ref(self) -> str:
+        return f"INC-{self.number}"
+
+
+def clean_title(title: str) -> str:
+    cleaned = " ".join(title.split())
+    if not cleaned:
+        raise InvalidInput(
+            "An incident needs a title. Try `/incident declare sev2 Fraud model precision "
+            "dropped 15%`, or `/incident declare` alone for a form."
+        )
+    if len(cleaned) > MAX_TITLE:
+        raise InvalidInput(
+            f"Keep the title under {MAX_TITLE} characters (this one has {len(cleaned)}); "
+            "add detail afterwards with `/incident note`."
+        )
+    return cleaned
+
+
+def declare_incident(ctx: ServiceContext, d: Declaration) -> Declared:
+    severity = ctx.severities.get(d.severity)
+    title = clean_title(d.title)
+    with ctx.unit() as unit:
+        incident = Incident(
+            title=title,
+            severity=severity.key,
+            status=Status.INVESTIGATING.value,
+            private=d.private,
+            affected=d.affected.strip(),
+            impact=d.impact.strip(),
+            declared_by=d.declared_by,
+            declared_at=unit.now,
+            updated_at=unit.now,
+            declared_from_channel=d.from_channel,
+        )
+        unit.session.add(incident)
+        unit.session.flush()
+        assert incident.id is not None
+        incident.channel_name = incident_channel_name(incident.id, title)
+        _record_start(unit, incident)
+        _plan_slack_steps(ctx, unit, incident, d.response_url)
+        return Declared(incident.id, incident.channel_name, severity.key)
+
+
+def _record_start(unit: Unit, incident: Incident) -> None:
+    assert incident.id is not None
+    unit.session.add(
+        StatusMilestone(incident_id=incident.id, status=incident.status, reached_at=unit.now)
+    )
+    unit.session.add(
+        RoleAssignment(
+            incident_id=incident.id,
+            role=COMMANDER,
+            user_id=incident.declared_by,
+            assigned_by=incident.declared_by,
+            started_at=unit.now,
+        )
+    )
+    unit.log(
+        incident.id,
+        incident.declared_by,
+        "declared",
+        f"Declared {incident.severity.upper()}: {incident.title}"
+        + (" (private)" if incident.private else ""),
+    )
+
+
+def _plan_slack_steps(
+    ctx: ServiceContext, unit: Unit, incident: Incident, response_url: str | None
+) -> None:
+    """Channel first; then invite, topic, kickoff, announcement and reply run side by side;
+    the pin waits for the kickoff's ts."""
+    assert incident.id is not None
+    number = incident.id
+    channel = unit.say(Op.CREATE_CHANNEL, incident_id=number)
+    unit.say(Op.INVITE, incident_id=number, payload={"users": [incident.declared_by]})
+    unit.refresh(number)
+    kickoff = unit.post_in_incident(number, "kickoff")
+    kickoff.payload = {**kickoff.payload, "record_as": "kickoff"}
+    unit.say(Op.PIN, incident_id=number, depends_on=kickoff.id)
+    if not incident.private:
+        unit.say(
+            Op.POST,
+            incident_id=number,
+            channel=ctx.config.announcements_channel,
+            payload={"message": "announcement", "params": {}, "record_as": "announcement"},
+            depends_on=channel.id,  # it links to the channel
+        )
+    unit.say(
+        Op.RESPOND,
+        incident_id=number,
+        payload={
+            "response_url": response_url,
+            "user": incident.declared_by,
+            "message": "declared",
+            "params": {},
+        },
+    )

@@ -1,0 +1,302 @@
+"""The outbox's delivery side: claim ready work, record what Slack answered, retry or give up.
+
+Any number of processes may run this side by side: a claim takes a lease on each row inside a
+transaction (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite has a single writer), so each row is
+worked on by one process at a time. Rows in one sequence (posts to one channel) go out in order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Table, and_, exists, func, or_
+from sqlmodel import Session, col, select
+
+from app.domain.incident import IncidentSnapshot
+from app.persistence.tables import Incident, OutboxMessage
+from app.services.context import Op, ServiceContext
+from app.services.lookup import snapshot
+
+LEASE = timedelta(minutes=2)
+GIVE_UP_AFTER = timedelta(hours=24)
+RESPONSE_URL_LIFETIME = timedelta(minutes=30)
+# Ops that are not idempotent in Slack: an attempt that may have landed must be checked first.
+_CHECK_BEFORE_REPEAT = {Op.POST.value, Op.CREATE_CHANNEL.value, Op.RESPOND.value}
+
+
+class RetryLater(Exception):
+    """Try the row again after `delay`."""
+
+    def __init__(self, delay: timedelta, error: str, landed: bool | None) -> None:
+        super().__init__(error)
+        self.delay = delay
+        self.landed = landed  # False: Slack did not act on the attempt; None: it may have
+
+
+class GiveUp(Exception):
+    """Slack refused in a way that retrying cannot fix."""
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff: 1s, 2s, 4s … capped at five minutes."""
+    return timedelta(seconds=min(2 ** max(attempts - 1, 0), 300))
+
+
+@dataclass(frozen=True)
+class IncidentSlackState:
+    channel_id: str | None
+    channel_name: str | None
+    kickoff_ts: str | None
+    announcement_channel_id: str | None
+    announcement_ts: str | None
+    topic: str | None
+
+
+@dataclass(frozen=True)
+class Work:
+    """One claimed outbox row, with everything the gateway needs to carry it out."""
+
+    id: int
+    op: str
+    target: str | None  # the channel (ID, #name or user ID) this row is for, once known
+    payload: dict[str, Any]
+    attempts: int
+    maybe_sent: bool  # an earlier attempt may have reached Slack
+    created_at: datetime
+    incident: IncidentSnapshot | None = None
+    slack: IncidentSlackState | None = None
+    dependency: dict[str, Any] = field(default_factory=dict)  # result of the row it waited for
+
+
+def claim_ready(ctx: ServiceContext, owner: str, limit: int) -> list[Work]:
+    now = ctx.clock.now()
+    with ctx.db.transaction() as session:
+        rows = list(session.exec(_ready_query(now, limit)))
+        work = []
+        for row in rows:
+            if _superseded(session, row):
+                _finish(row, now, {"superseded": True})
+                session.add(row)
+                continue
+            work.append(_lease(ctx, session, row, owner, now))
+        return work
+
+
+def _ready_query(now: datetime, limit: int) -> Any:
+    """Pending, due, not leased, its channel known, its dependency sent, and first in line."""
+    outbox: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    incidents: Table = Incident.__table__  # type: ignore[attr-defined]
+    dependency = outbox.alias("dependency")
+    row, dep, earlier = outbox.c, dependency.c, outbox.alias("earlier").c
+    waits_for_earlier = exists().where(
+        earlier.sequence_key == row.sequence_key,
+        earlier.status == "pending",
+        earlier.id < row.id,
+    )
+    channel_known = or_(
+        row.channel.is_not(None),
+        row.incident_id.is_(None),
+        row.op == Op.CREATE_CHANNEL.value,
+        incidents.c.channel_id.is_not(None),
+    )
+    return (
+        select(OutboxMessage)
+        .outerjoin(incidents, incidents.c.id == row.incident_id)
+        .outerjoin(dependency, dep.id == row.depends_on)
+        .where(
+            row.status == "pending",
+            row.not_before <= now,
+            or_(row.lease_until.is_(None), row.lease_until < now),
+            channel_known,
+            or_(row.depends_on.is_(None), dep.status == "sent"),
+            or_(row.sequence_key.is_(None), ~waits_for_earlier),
+        )
+        .order_by(row.not_before, row.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=outbox)
+    )
+
+
+def _superseded(session: Session, row: OutboxMessage) -> bool:
+    """A refresh with a later refresh queued behind it has nothing to add."""
+    if row.op != Op.REFRESH.value:
+        return False
+    later = select(OutboxMessage.id).where(
+        OutboxMessage.sequence_key == row.sequence_key,
+        OutboxMessage.status == "pending",
+        col(OutboxMessage.id) > row.id,
+    )
+    return session.exec(later.limit(1)).first() is not None
+
+
+def _lease(
+    ctx: ServiceContext, session: Session, row: OutboxMessage, owner: str, now: datetime
+) -> Work:
+    assert row.id is not None
+    maybe_sent_before = row.maybe_sent or (row.attempts > 0 and not row.last_error)
+    row.attempts += 1
+    row.lease_owner = owner
+    row.lease_until = now + LEASE
+    if row.op in _CHECK_BEFORE_REPEAT:
+        row.maybe_sent = True  # cleared again if Slack answers that it did not act
+    session.add(row)
+    incident = session.get(Incident, row.incident_id) if row.incident_id else None
+    return Work(
+        id=row.id,
+        op=row.op,
+        target=row.channel if row.channel is not None else _incident_channel(incident),
+        payload=dict(row.payload),
+        attempts=row.attempts,
+        maybe_sent=maybe_sent_before,
+        created_at=row.created_at,
+        incident=snapshot(session, incident, ctx.severities, ctx.roles) if incident else None,
+        slack=_slack_state(incident) if incident else None,
+        dependency=_dependency_result(session, row),
+    )
+
+
+def _incident_channel(incident: Incident | None) -> str | None:
+    return incident.channel_id if incident else None
+
+
+def _slack_state(incident: Incident) -> IncidentSlackState:
+    return IncidentSlackState(
+        incident.channel_id,
+        incident.channel_name,
+        incident.kickoff_ts,
+        incident.announcement_channel_id,
+        incident.announcement_ts,
+        incident.topic,
+    )
+
+
+def _dependency_result(session: Session, row: OutboxMessage) -> dict[str, Any]:
+    if row.depends_on is None:
+        return {}
+    dependency = session.get(OutboxMessage, row.depends_on)
+    return dict(dependency.result) if dependency else {}
+
+
+def mark_sent(ctx: ServiceContext, work: Work, result: dict[str, Any]) -> None:
+    with ctx.unit() as unit:
+        row = unit.session.get(OutboxMessage, work.id)
+        if row is None or row.status != "pending":
+            return
+        _finish(row, unit.now, result)
+        unit.session.add(row)
+        if row.incident_id is not None:
+            _record_on_incident(unit.session, row, result, unit.now)
+    ctx.wake()  # rows that waited for this one may now be ready
+
+
+def _finish(row: OutboxMessage, now: datetime, result: dict[str, Any]) -> None:
+    row.status = "sent"
+    row.sent_at = now
+    row.result = result
+    row.lease_owner = None
+    row.lease_until = None
+    row.maybe_sent = False
+
+
+def _record_on_incident(
+    session: Session, row: OutboxMessage, result: dict[str, Any], now: datetime
+) -> None:
+    incident = session.get(Incident, row.incident_id)
+    if incident is None:
+        return
+    if row.op == Op.CREATE_CHANNEL.value:
+        incident.channel_id = result["channel"]
+        incident.channel_name = result["name"]
+    elif row.op == Op.REFRESH.value and "topic" in result:
+        incident.topic = result["topic"]
+    elif row.payload.get("record_as") == "kickoff":
+        incident.kickoff_ts = result["ts"]
+    elif row.payload.get("record_as") == "announcement":
+        incident.announcement_channel_id = result["channel"]
+        incident.announcement_ts = result["ts"]
+    session.add(incident)
+
+
+def mark_retry(
+    ctx: ServiceContext, work: Work, delay: timedelta, error: str, *, landed: bool | None
+) -> None:
+    """Try again after `delay`. `landed` False: Slack said it did not act; None: unknown."""
+    now = ctx.clock.now()
+    if now - work.created_at > _lifetime(work):
+        mark_dead(ctx, work, f"gave up after {work.attempts} attempts: {error}")
+        return
+    with ctx.db.transaction() as session:
+        row = session.get(OutboxMessage, work.id)
+        if row is None or row.status != "pending":
+            return
+        row.not_before = now + delay
+        row.lease_owner = None
+        row.lease_until = None
+        row.last_error = error[:500]
+        if landed is False:
+            row.maybe_sent = work.maybe_sent
+        session.add(row)
+
+
+def _lifetime(work: Work) -> timedelta:
+    return RESPONSE_URL_LIFETIME if work.op == Op.RESPOND.value else GIVE_UP_AFTER
+
+
+def mark_dead(ctx: ServiceContext, work: Work, error: str) -> None:
+    """Give up on a row, and on the rows that can never happen without it."""
+    with ctx.unit() as unit:
+        row = unit.session.get(OutboxMessage, work.id)
+        if row is None or row.status != "pending":
+            return
+        _bury(row, unit.now, error)
+        unit.session.add(row)
+        for waiting in _rows_that_need(unit.session, row):
+            _bury(waiting, unit.now, f"not possible: outbox #{row.id} failed ({error})")
+            unit.session.add(waiting)
+        if row.op == Op.CREATE_CHANNEL.value and work.incident is not None:
+            unit.direct_message(
+                row.incident_id, work.incident.declared_by, "channel_failed", error=error
+            )
+
+
+def _bury(row: OutboxMessage, now: datetime, error: str) -> None:
+    row.status = "dead"
+    row.sent_at = now
+    row.lease_owner = None
+    row.lease_until = None
+    row.last_error = error[:500]
+
+
+def _rows_that_need(session: Session, row: OutboxMessage) -> list[OutboxMessage]:
+    dependants = col(OutboxMessage.depends_on) == row.id
+    if row.op == Op.CREATE_CHANNEL.value:
+        in_channel = and_(
+            col(OutboxMessage.incident_id) == row.incident_id, col(OutboxMessage.channel).is_(None)
+        )
+        dependants = or_(dependants, in_channel)
+    query = select(OutboxMessage).where(OutboxMessage.status == "pending", dependants)
+    return list(session.exec(query))
+
+
+def next_due(ctx: ServiceContext) -> datetime | None:
+    """When the next pending row becomes due, or a lease lapses, after now.
+
+    Rows already due but blocked (waiting for a channel, a dependency or an earlier row in
+    their sequence) are not counted: the delivery they wait for wakes the scheduler.
+    """
+    now = ctx.clock.now()
+    with ctx.db.transaction() as session:
+        due = session.exec(
+            select(func.min(OutboxMessage.not_before)).where(
+                OutboxMessage.status == "pending", col(OutboxMessage.not_before) > now
+            )
+        ).one()
+        lapse = session.exec(
+            select(func.min(OutboxMessage.lease_until)).where(
+                OutboxMessage.status == "pending", col(OutboxMessage.lease_until) > now
+            )
+        ).one()
+    times = [t for t in (due, lapse) if t is not None]
+    return min(times) if times else None

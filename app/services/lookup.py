@@ -1,0 +1,97 @@
+"""Finding incidents and reading their current state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from app.domain.errors import NotInIncidentChannel
+from app.domain.incident import IncidentSnapshot, RoleSlot
+from app.domain.roles import RoleCatalog
+from app.domain.severity import SeverityScale
+from app.domain.status import Status
+from app.persistence.tables import Incident, RoleAssignment, StatusMilestone
+
+_ACTIVE_LISTED = 10
+
+
+def incident_in_channel(session: Session, channel_id: str, *, lock: bool = False) -> Incident:
+    """The incident whose channel this is; a helpful error naming active incidents otherwise."""
+    query = select(Incident).where(Incident.channel_id == channel_id)
+    if lock:
+        query = query.with_for_update()
+    incident = session.exec(query).first()
+    if incident is None:
+        raise NotInIncidentChannel(_not_here_message(session))
+    return incident
+
+
+def _not_here_message(session: Session) -> str:
+    active = active_incidents(session, limit=_ACTIVE_LISTED)
+    message = "This command works inside an incident's own channel, and this is not one."
+    listed = [f"{i.ref} <#{i.channel_id}>" for i in active if i.channel_id and not i.private]
+    if listed:
+        message += " Active incidents: " + ", ".join(listed) + "."
+    else:
+        message += " There is no active incident right now."
+    return message + " To start one: `/incident declare sev2 <title>`."
+
+
+def active_incidents(session: Session, limit: int | None = None) -> list[Incident]:
+    query = (
+        select(Incident)
+        .where(Incident.status != Status.RESOLVED.value)
+        .order_by(col(Incident.id).desc())
+    )
+    if limit:
+        query = query.limit(limit)
+    return list(session.exec(query))
+
+
+def current_holders(session: Session, incident_id: int) -> dict[str, str]:
+    """role -> user ID of its current holder."""
+    rows = session.exec(
+        select(RoleAssignment).where(
+            RoleAssignment.incident_id == incident_id, col(RoleAssignment.ended_at).is_(None)
+        )
+    )
+    return {row.role: row.user_id for row in rows}
+
+
+def role_history(session: Session, incident_id: int) -> list[RoleAssignment]:
+    return list(
+        session.exec(
+            select(RoleAssignment)
+            .where(RoleAssignment.incident_id == incident_id)
+            .order_by(col(RoleAssignment.started_at), col(RoleAssignment.id))
+        )
+    )
+
+
+def snapshot(
+    session: Session, incident: Incident, severities: SeverityScale, roles: RoleCatalog
+) -> IncidentSnapshot:
+    assert incident.id is not None
+    holders = current_holders(session, incident.id)
+    slots = tuple(RoleSlot(r.key, r.title, holders.get(r.key)) for r in roles)
+    return IncidentSnapshot(
+        number=incident.id,
+        title=incident.title,
+        severity=severities.describe(incident.severity),
+        status=Status(incident.status),
+        private=incident.private,
+        declared_by=incident.declared_by,
+        declared_at=incident.declared_at,
+        affected=incident.affected,
+        impact=incident.impact,
+        summary=incident.summary,
+        channel_id=incident.channel_id,
+        roles=slots,
+        milestones=milestones(session, incident.id),
+    )
+
+
+def milestones(session: Session, incident_id: int) -> dict[str, datetime]:
+    rows = session.exec(select(StatusMilestone).where(StatusMilestone.incident_id == incident_id))
+    return {row.status: row.reached_at for row in rows}
