@@ -1,0 +1,90 @@
+"""Sandboxed template rendering: StrictUndefined, and every value escaped for Slack mrkdwn.
+
+Values are escaped on output (Jinja's `finalize`), so an incident title containing
+`<!channel>` or `{{ 7*7 }}` is shown literally. Markup the app builds itself (mentions, channel
+links, dates) is wrapped in `Markup` and passes through untouched.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError
+from jinja2.sandbox import SandboxedEnvironment
+
+from app.domain.text import escape
+
+SUFFIX = ".j2"
+
+
+class Markup(str):
+    """Slack markup built by the app (never from user text); not escaped again."""
+
+
+class TemplateProblem(Exception):
+    """A template cannot be rendered; the message names the file and line."""
+
+
+def _finalize(value: Any) -> Any:
+    if isinstance(value, Markup):
+        return value
+    if value is None:
+        return ""
+    return escape(str(value))
+
+
+class TemplateRenderer:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._env = SandboxedEnvironment(
+            loader=FileSystemLoader(str(folder)),
+            undefined=StrictUndefined,
+            finalize=_finalize,
+            autoescape=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+
+    def names(self) -> list[str]:
+        """Template names (relative paths without the .j2 suffix), sorted."""
+        return sorted(
+            str(p.relative_to(self.folder))[: -len(SUFFIX)] for p in self.folder.rglob(f"*{SUFFIX}")
+        )
+
+    def exists(self, name: str) -> bool:
+        return (self.folder / f"{name}{SUFFIX}").is_file()
+
+    def render(self, name: str, **context: Any) -> str:
+        """Render and tidy: surrounding blank lines dropped, runs of blank lines folded."""
+        try:
+            template = self._env.get_template(f"{name}{SUFFIX}")
+            text = template.render(**context)
+        except TemplateSyntaxError as exc:
+            raise TemplateProblem(f"{self._path(name)}, line {exc.lineno}: {exc.message}") from exc
+        except TemplateError as exc:
+            raise TemplateProblem(f"{self._path(name)}{_line_of(exc)}: {exc}") from exc
+        return _tidy(text)
+
+    def _path(self, name: str) -> str:
+        return str(self.folder / f"{name}{SUFFIX}")
+
+
+def _line_of(exc: Exception) -> str:
+    """The template line an exception came from, found in its traceback."""
+    tb = exc.__traceback__
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(SUFFIX):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return f", line {line}" if line else ""
+
+
+def _tidy(text: str) -> str:
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    tidy: list[str] = []
+    for line in lines:
+        if line or (tidy and tidy[-1]):
+            tidy.append(line)
+    return "\n".join(tidy)
