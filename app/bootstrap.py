@@ -1,0 +1,92 @@
+"""Composition in one place: settings → engine → services → Bolt app. No work at import time."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from app.clock import Clock, SystemClock
+from app.config import ConfigError, Settings, WarroomConfig, load_config
+from app.persistence.engine import Database, make_engine
+from app.rendering.samples import check_templates
+from app.rendering.templates import TemplateRenderer
+from app.scheduler import Scheduler
+from app.services.context import ServiceContext
+from app.slack.bolt_app import build_bolt_app, delivery_client, interactive_client
+from app.slack.deps import SlackDeps
+from app.slack.gateway import SlackGateway
+from app.slack.messages import MessageBook
+from app.slack.parsing import CommandParser
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    config: WarroomConfig
+    db: Database
+    ctx: ServiceContext
+    deps: SlackDeps
+    client: AsyncWebClient
+    bolt_app: AsyncApp
+    scheduler: Scheduler
+
+    async def start(self) -> None:
+        self.scheduler.start()
+
+    async def stop(self) -> None:
+        await self.scheduler.stop()
+
+    async def healthy(self) -> bool:
+        try:
+            await asyncio.to_thread(self.db.ping)
+        except Exception:
+            return False
+        return True
+
+
+def build_runtime(
+    settings: Settings, *, config: WarroomConfig | None = None, clock: Clock | None = None
+) -> Runtime:
+    """Raises ConfigError (naming the key, file or line) when anything cannot be used."""
+    config = config if config is not None else load_config(settings.config_path())
+    ctx = ServiceContext(
+        Database(make_engine(settings.warroom_database_url)), config, clock or SystemClock()
+    )
+    templates = _checked_templates(settings, ctx)
+    book = MessageBook(templates, ctx.severities, ctx.roles)
+    scheduler = Scheduler(ctx, SlackGateway(delivery_client(settings), book), owner=_owner())
+    ctx.wake = scheduler.wake
+    deps = SlackDeps(ctx, CommandParser(ctx.severities, ctx.roles), book)
+    client = interactive_client(settings)
+    return Runtime(
+        settings,
+        config,
+        ctx.db,
+        ctx,
+        deps,
+        client,
+        build_bolt_app(settings, deps, client),
+        scheduler,
+    )
+
+
+def _checked_templates(settings: Settings, ctx: ServiceContext) -> TemplateRenderer:
+    folder = settings.templates_dir
+    if not folder.is_dir():
+        raise ConfigError(f"WARROOM_TEMPLATES_DIR: {folder} is not a folder")
+    templates = TemplateRenderer(folder)
+    problems = check_templates(templates, ctx.severities, ctx.roles)
+    if problems:
+        raise ConfigError("message templates cannot be used:\n  " + "\n  ".join(problems))
+    return templates
+
+
+def _owner() -> str:
+    """Names this process in outbox leases, for operators reading the table."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"

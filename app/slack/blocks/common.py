@@ -1,0 +1,61 @@
+"""Small Block Kit pieces that respect Slack's size limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.domain.text import truncate
+
+Block = dict[str, Any]
+SECTION_TEXT = 3000
+HEADER_TEXT = 150
+MESSAGE_BLOCKS = 50
+FALLBACK_TEXT = 3900
+
+
+@dataclass(frozen=True)
+class Message:
+    """What is posted: `text` is the notification and screen-reader fallback."""
+
+    text: str
+    blocks: list[Block] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if len(self.blocks) > MESSAGE_BLOCKS:
+            raise ValueError(f"a message holds at most {MESSAGE_BLOCKS} blocks")
+
+
+def header(text: str) -> Block:
+    plain = {"type": "plain_text", "text": truncate(text, HEADER_TEXT), "emoji": True}
+    return {"type": "header", "text": plain}
+
+
+def section(mrkdwn: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(mrkdwn, SECTION_TEXT)}}
+
+
+def sections(mrkdwn: str, most: int = 10) -> list[Block]:
+    """Long text split at line breaks into sections that each fit Slack's limit."""
+    chunks: list[str] = []
+    for line in mrkdwn.splitlines():
+        if chunks and len(chunks[-1]) + len(line) + 1 <= SECTION_TEXT:
+            chunks[-1] += "\n" + line
+        else:
+            chunks.append(line)
+    return [section(chunk) for chunk in chunks[:most] if chunk.strip()]
+
+
+def context(*mrkdwn: str) -> Block:
+    return {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": truncate(t, SECTION_TEXT)} for t in mrkdwn[:10]],
+    }
+
+
+def divider() -> Block:
+    return {"type": "divider"}
+
+
+def fallback(text: str) -> str:
+    return truncate(text, FALLBACK_TEXT)

@@ -1,0 +1,46 @@
+"""The Bolt app and the Web API clients, configured from settings."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from app.config import Settings
+from app.slack.deps import SlackDeps
+from app.slack.listeners import register_all
+
+
+def interactive_client(settings: Settings) -> AsyncWebClient:
+    """For replies and reads made while someone waits: retries 429s and dropped connections."""
+    return AsyncWebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=1),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def delivery_client(settings: Settings) -> AsyncWebClient:
+    """For the outbox: no retries inside the SDK, since a blind retry could post twice; the
+    outbox retries itself, after checking whether the first attempt landed."""
+    return AsyncWebClient(
+        token=settings.slack_bot_token, base_url=settings.slack_api_url, retry_handlers=[]
+    )
+
+
+def build_bolt_app(settings: Settings, deps: SlackDeps, client: AsyncWebClient) -> AsyncApp:
+    app = AsyncApp(
+        client=client,
+        signing_secret=settings.slack_signing_secret,
+        # Socket Mode requests are not signed; HTTP requests always are.
+        request_verification_enabled=bool(settings.slack_signing_secret),
+        process_before_response=False,
+    )
+    register_all(app, deps)
+    return app

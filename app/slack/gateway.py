@@ -1,0 +1,251 @@
+"""Carries out outbox rows against Slack's Web API and classifies what went wrong.
+
+Every Slack write the app makes on its own initiative goes through here. Posts carry their
+outbox id in message metadata, so a retry after an uncertain attempt first looks in the channel
+and adopts the message it finds instead of posting it twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from app.domain.channel_names import incident_channel_name
+from app.services.context import Op
+from app.services.delivery import GiveUp, RetryLater, Work, retry_delay
+from app.slack.blocks.common import Message
+from app.slack.messages import MessageBook
+
+log = logging.getLogger(__name__)
+METADATA_EVENT = "warroom_outbox"
+_TRANSIENT = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+_ALREADY_DONE = {"already_in_channel", "already_pinned", "cant_invite_self"}
+_MAX_NAME_ATTEMPTS = 25
+
+
+def classify(exc: SlackApiError, attempts: int) -> Exception:
+    status = exc.response.status_code
+    error = _error_code(exc)
+    if status == 429 or error == "ratelimited":
+        retry_after = int(
+            exc.response.headers.get("Retry-After", exc.response.headers.get("retry-after", 1))
+        )
+        return RetryLater(timedelta(seconds=max(retry_after, 1)), "ratelimited", landed=False)
+    if status >= 500 or error in _TRANSIENT:
+        return RetryLater(retry_delay(attempts), f"slack {status} {error}", landed=None)
+    return GiveUp(error)
+
+
+def _error_code(exc: SlackApiError) -> str:
+    data = exc.response.data
+    return str(data.get("error", "")) if isinstance(data, dict) else ""
+
+
+class SlackGateway:
+    def __init__(self, client: AsyncWebClient, book: MessageBook) -> None:
+        self.client = client
+        self.book = book
+        self._bot_user_id: str | None = None
+        self._ops: dict[str, Callable[[Work], Awaitable[dict[str, Any]]]] = {
+            Op.CREATE_CHANNEL: self._create_channel,
+            Op.INVITE: self._invite,
+            Op.POST: self._post,
+            Op.PIN: self._pin,
+            Op.REFRESH: self._refresh,
+            Op.RESPOND: self._respond,
+        }
+
+    async def deliver(self, work: Work) -> dict[str, Any]:
+        try:
+            return await self._ops[work.op](work)
+        except SlackApiError as exc:
+            raise classify(exc, work.attempts) from exc
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise RetryLater(retry_delay(work.attempts), f"network: {exc!r}", landed=None) from exc
+
+    async def bot_user_id(self) -> str:
+        if self._bot_user_id is None:
+            self._bot_user_id = str((await self.client.auth_test())["user_id"])
+        return self._bot_user_id
+
+    # --- the incident channel -------------------------------------------------------------
+
+    async def _create_channel(self, work: Work) -> dict[str, Any]:
+        incident = _need(work.incident)
+        if work.maybe_sent:
+            found = await self._own_channel(incident.number, incident.declared_at)
+            if found:
+                return found
+        for attempt in range(1, _MAX_NAME_ATTEMPTS + 1):
+            name = incident_channel_name(incident.number, incident.title, attempt)
+            try:
+                response = await self.client.conversations_create(
+                    name=name, is_private=incident.private
+                )
+            except SlackApiError as exc:
+                if _error_code(exc) == "name_taken":
+                    continue
+                raise
+            return {"channel": response["channel"]["id"], "name": name}
+        raise GiveUp(f"every channel name for INC-{incident.number} is taken")
+
+    async def _own_channel(self, number: int, declared_at: datetime) -> dict[str, Any] | None:
+        """A channel this bot created for this incident on an attempt whose answer was lost."""
+        me = await self.bot_user_id()
+        prefix = f"inc-{number}"
+        earliest = declared_at.timestamp() - 60
+        async for page in await self.client.conversations_list(
+            types="public_channel,private_channel", exclude_archived=True, limit=1000
+        ):
+            for channel in page["channels"]:
+                name = channel["name"]
+                ours = channel.get("creator") == me and channel.get("created", 0) >= earliest
+                if ours and (name == prefix or name.startswith(prefix + "-")):
+                    return {"channel": channel["id"], "name": name}
+        return None
+
+    async def _invite(self, work: Work) -> dict[str, Any]:
+        me = await self.bot_user_id()
+        users = [u for u in work.payload.get("users", []) if u != me]
+        if not users:
+            return {"invited": []}
+        try:
+            await self.client.conversations_invite(
+                channel=_need(work.target), users=",".join(users)
+            )
+        except SlackApiError as exc:
+            if _error_code(exc) not in _ALREADY_DONE:
+                raise
+        return {"invited": users}
+
+    async def _pin(self, work: Work) -> dict[str, Any]:
+        ts = work.dependency["ts"]
+        try:
+            await self.client.pins_add(channel=work.dependency["channel"], timestamp=ts)
+        except SlackApiError as exc:
+            if _error_code(exc) not in _ALREADY_DONE:
+                raise
+        return {"pinned": ts}
+
+    async def _refresh(self, work: Work) -> dict[str, Any]:
+        """Topic, kickoff and announcement re-rendered from the state at delivery time."""
+        incident, slack = _need(work.incident), _need(work.slack)
+        steps = []
+        topic = self.book.topic(incident)
+        if slack.channel_id and topic != slack.topic:
+            steps.append(self.client.conversations_setTopic(channel=slack.channel_id, topic=topic))
+        if slack.channel_id and slack.kickoff_ts:
+            kickoff = self.book.render("kickoff", incident, {})
+            steps.append(self._update(slack.channel_id, slack.kickoff_ts, kickoff))
+        if slack.announcement_channel_id and slack.announcement_ts:
+            announcement = self.book.render("announcement", incident, {})
+            steps.append(
+                self._update(slack.announcement_channel_id, slack.announcement_ts, announcement)
+            )
+        await asyncio.gather(*steps)
+        return {"topic": topic}
+
+    async def _update(self, channel: str, ts: str, message: Message) -> Any:
+        return await self.client.chat_update(
+            channel=channel, ts=ts, text=message.text, blocks=message.blocks
+        )
+
+    # --- messages ---------------------------------------------------------------------------
+
+    async def _post(self, work: Work) -> dict[str, Any]:
+        target = _need(work.target)
+        message = self.book.render(
+            work.payload["message"], _need(work.incident), work.payload.get("params", {})
+        )
+        if work.maybe_sent:
+            found = await self._find_posted(target, work)
+            if found:
+                return found
+        try:
+            return await self._send(target, message, work.id)
+        except SlackApiError as exc:
+            if _error_code(exc) != "not_in_channel":
+                raise
+            await self.client.conversations_join(channel=await self._channel_id(target))
+            return await self._send(target, message, work.id)
+
+    async def _send(self, channel: str, message: Message, outbox_id: int) -> dict[str, Any]:
+        response = await self.client.chat_postMessage(
+            channel=channel,
+            text=message.text,
+            blocks=message.blocks,
+            metadata={"event_type": METADATA_EVENT, "event_payload": {"outbox_id": outbox_id}},
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        return {"channel": response["channel"], "ts": response["ts"]}
+
+    async def _find_posted(self, target: str, work: Work) -> dict[str, Any] | None:
+        """The message an earlier attempt of this row posted, found by its metadata."""
+        channel = await self._channel_id(target)
+        oldest = f"{work.created_at.timestamp() - 300:.6f}"
+        async for page in await self.client.conversations_history(
+            channel=channel, oldest=oldest, include_all_metadata=True, limit=200
+        ):
+            for message in page["messages"]:
+                meta = message.get("metadata") or {}
+                payload = meta.get("event_payload") or {}
+                if meta.get("event_type") == METADATA_EVENT and payload.get("outbox_id") == work.id:
+                    return {"channel": channel, "ts": message["ts"], "recovered": True}
+        return None
+
+    async def _channel_id(self, target: str) -> str:
+        """Channel IDs pass through; a user ID means our DM with them; a #name is looked up."""
+        if target[:1] in {"U", "W"} and target[1:].isalnum() and target.isupper():
+            opened = await self.client.conversations_open(users=target)
+            return str(opened["channel"]["id"])
+        if target[:1] in {"C", "G", "D"} and target.isupper():
+            return target
+        name = target.lstrip("#")
+        async for page in await self.client.conversations_list(
+            types="public_channel,private_channel", exclude_archived=True, limit=1000
+        ):
+            for channel in page["channels"]:
+                if channel["name"] == name:
+                    return str(channel["id"])
+        raise GiveUp(f"channel {target} not found")
+
+    async def _respond(self, work: Work) -> dict[str, Any]:
+        """An ephemeral reply; at most once, since Slack keeps no record we could check."""
+        if work.maybe_sent:
+            return {"skipped": "an earlier attempt may have been shown"}
+        message = self.book.render(
+            work.payload["message"], _need(work.incident), work.payload.get("params", {})
+        )
+        url = work.payload.get("response_url")
+        if url:
+            response = await AsyncWebhookClient(url).send(
+                text=message.text,
+                blocks=message.blocks,
+                response_type="ephemeral",
+                replace_original=False,
+            )
+            if response.status_code == 200:
+                return {"via": "response_url"}
+            if response.status_code == 429 or response.status_code >= 500:
+                landed = False if response.status_code == 429 else None
+                raise RetryLater(
+                    retry_delay(work.attempts), f"response_url {response.status_code}", landed
+                )
+            log.info("response_url refused (%s); sending a DM instead", response.status_code)
+        sent = await self._send(work.payload["user"], message, work.id)
+        return {"via": "dm", **sent}
+
+
+def _need(value: Any) -> Any:
+    if value is None:
+        raise GiveUp("the row is missing what it needs (incident or channel)")
+    return value

@@ -1,0 +1,64 @@
+"""HTTP mode: Starlette on uvicorn, serving POST /slack/events and GET /healthz."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+import uvicorn
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.async_app import AsyncApp
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+
+def build_asgi(
+    bolt_app: AsyncApp,
+    healthy: Callable[[], Awaitable[bool]],
+    on_start: Callable[[], Awaitable[None]] | None = None,
+    on_stop: Callable[[], Awaitable[None]] | None = None,
+) -> Starlette:
+    handler = AsyncSlackRequestHandler(bolt_app)
+
+    async def slack_events(request: Request) -> Response:
+        return await handler.handle(request)
+
+    async def healthz(request: Request) -> Response:
+        ok = await healthy()
+        return JSONResponse({"ok": ok}, status_code=200 if ok else 503)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if on_start:
+            await on_start()
+        yield
+        if on_stop:
+            await on_stop()
+
+    return Starlette(
+        routes=[
+            Route("/slack/events", slack_events, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
+
+
+def http_server(asgi: Starlette, host: str, port: int) -> uvicorn.Server:
+    config = uvicorn.Config(
+        asgi,
+        host=host,
+        port=port,
+        lifespan="on",
+        access_log=False,
+        proxy_headers=True,
+        timeout_graceful_shutdown=10,
+        log_config=None,  # keep the process's own logging setup
+    )
+    return uvicorn.Server(config)
+
+
+async def serve_http(asgi: Starlette, host: str, port: int) -> None:
+    await http_server(asgi, host, port).serve()

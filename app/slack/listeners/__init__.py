@@ -1,0 +1,13 @@
+"""Listeners grouped by kind; each group has register(app, deps)."""
+
+from slack_bolt.async_app import AsyncApp
+
+from app.slack.deps import SlackDeps
+from app.slack.listeners import commands, errors, events, views
+
+
+def register_all(app: AsyncApp, deps: SlackDeps) -> None:
+    commands.register(app, deps)
+    views.register(app, deps)
+    events.register(app, deps)
+    errors.register(app)

@@ -1,0 +1,80 @@
+"""`/incident`: ack at once (with the error for bad input), then do the work."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from app.domain.errors import WarroomError
+from app.slack import parsing as p
+from app.slack.blocks.modals import declare_modal
+from app.slack.blocks.replies import help_message
+from app.slack.deps import SlackDeps
+from app.slack.listeners import errors
+from app.slack.listeners import incident_commands as handlers
+
+HANDLERS: dict[type, Callable[[handlers.Call, Any], Awaitable[None]]] = {
+    p.Declare: handlers.declare,
+    p.Assign: handlers.assign,
+    p.Unassign: handlers.unassign,
+    p.ShowRoles: handlers.show_roles,
+    p.SetSeverity: handlers.severity,
+    p.SetStatus: handlers.status,
+    p.Resolve: handlers.resolve,
+    p.Reopen: handlers.reopen,
+    p.AddNote: handlers.note,
+    p.ShowTimeline: handlers.show_timeline,
+}
+
+
+def register(app: AsyncApp, deps: SlackDeps) -> None:
+    @app.command("/incident")
+    async def incident_command(
+        ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        with deps.activity.track():
+            try:
+                parsed = deps.parser.parse(command.get("text", ""), command["user_id"])
+            except WarroomError as exc:
+                await ack(response_type="ephemeral", text=exc.message)
+                return
+            if isinstance(parsed, p.Help):
+                message = help_message(parsed.unknown)
+                await ack(response_type="ephemeral", text=message.text, blocks=message.blocks)
+                return
+            if isinstance(parsed, p.Declare) and parsed.severity is None:
+                await ack()
+                try:
+                    await open_declare_form(deps, client, command, parsed.private)
+                except Exception as exc:
+                    await errors.report(exc, respond)
+                return
+            await ack(**_acknowledgement(parsed))
+            call = handlers.Call(deps, command, respond, client)
+            try:
+                await HANDLERS[type(parsed)](call, parsed)
+            except Exception as exc:
+                await errors.report(exc, respond)
+
+
+def _acknowledgement(parsed: p.Command) -> dict[str, Any]:
+    if isinstance(parsed, p.Declare):
+        severity = (parsed.severity or "").upper()
+        text = f":hourglass_flowing_sand: Declaring a {severity} incident…"
+        return {"response_type": "ephemeral", "text": text}
+    return {}
+
+
+async def open_declare_form(
+    deps: SlackDeps, client: AsyncWebClient, command: dict[str, Any], private: bool
+) -> None:
+    view = declare_modal(
+        deps.ctx.severities,
+        private=private,
+        response_url=command.get("response_url"),
+        channel_id=command.get("channel_id"),
+    )
+    await client.views_open(trigger_id=command["trigger_id"], view=view)

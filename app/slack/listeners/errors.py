@@ -1,0 +1,47 @@
+"""Turning errors into replies, in one place.
+
+A WarroomError becomes an ephemeral reply with its message; anything else is logged with a
+reference and the person is told plainly that nothing was changed.
+
+Listeners catch errors raised after their ack() and call `report` themselves: when a listener
+raises soon after acking, Bolt's runner discards the ack and Slack sees a failed request.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+
+from app.domain.errors import WarroomError
+
+log = logging.getLogger(__name__)
+
+
+def explain(error: Exception) -> str:
+    if isinstance(error, WarroomError):
+        return error.message
+    ref = uuid.uuid4().hex[:8]
+    log.error("unhandled error (ref %s)", ref, exc_info=error)
+    return (
+        ":warning: Something went wrong on Warroom's side and nothing was changed. "
+        f"Try again in a moment; if it keeps happening, give your admin this ref: `{ref}`."
+    )
+
+
+async def report(error: Exception, respond: Any) -> None:
+    text = explain(error)
+    if respond is None:
+        return
+    try:
+        await respond(text=text, response_type="ephemeral", replace_original=False)
+    except Exception:
+        log.exception("could not tell the person about an error")
+
+
+def register(app: AsyncApp) -> None:
+    @app.error
+    async def on_error(error: Exception, body: dict[str, Any], respond: Any = None) -> None:
+        await report(error, respond if body.get("response_url") else None)

@@ -1,0 +1,110 @@
+"""One handler per `/incident` subcommand: call the use case, reply to the person.
+
+Changes are announced in the incident channel by the use case (through the outbox); the
+replies here are for what only the caller should see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from slack_bolt.async_app import AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from app.domain.errors import InvalidInput
+from app.domain.text import mention
+from app.services import lifecycle, roles, timeline
+from app.services.declare import Declaration, declare_incident
+from app.slack import parsing as p
+from app.slack.blocks.replies import roster_message, timeline_message
+from app.slack.deps import SlackDeps
+from app.slack.listeners.replies import reply
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Call:
+    """One `/incident` invocation: who typed it, where, and how to answer."""
+
+    deps: SlackDeps
+    command: dict[str, Any]
+    respond: AsyncRespond
+    client: AsyncWebClient
+
+    @property
+    def user(self) -> str:
+        return str(self.command["user_id"])
+
+    @property
+    def channel(self) -> str:
+        return str(self.command.get("channel_id", ""))
+
+    async def run(self, use_case: Any, *args: Any) -> Any:
+        return await self.deps.run(use_case, *args)
+
+
+async def declare(call: Call, cmd: p.Declare) -> None:
+    declaration = Declaration(
+        title=cmd.title,
+        severity=cmd.severity or "",
+        declared_by=call.user,
+        private=cmd.private,
+        from_channel=call.channel or None,
+        response_url=call.command.get("response_url"),
+    )
+    await call.run(declare_incident, declaration)
+
+
+async def assign(call: Call, cmd: p.Assign) -> None:
+    await ensure_person(call.client, cmd.user_id)
+    await call.run(roles.assign_role, call.channel, cmd.role, cmd.user_id, call.user)
+
+
+async def unassign(call: Call, cmd: p.Unassign) -> None:
+    await call.run(roles.unassign_role, call.channel, cmd.role, call.user)
+
+
+async def show_roles(call: Call, cmd: p.ShowRoles) -> None:
+    await reply(call.respond, roster_message(await call.run(roles.roster, call.channel)))
+
+
+async def severity(call: Call, cmd: p.SetSeverity) -> None:
+    await call.run(lifecycle.change_severity, call.channel, cmd.severity, cmd.reason, call.user)
+
+
+async def status(call: Call, cmd: p.SetStatus) -> None:
+    await call.run(lifecycle.change_status, call.channel, cmd.status, cmd.reason, call.user)
+
+
+async def resolve(call: Call, cmd: p.Resolve) -> None:
+    await call.run(lifecycle.resolve, call.channel, cmd.summary, call.user)
+
+
+async def reopen(call: Call, cmd: p.Reopen) -> None:
+    await call.run(lifecycle.reopen, call.channel, cmd.reason, call.user)
+
+
+async def note(call: Call, cmd: p.AddNote) -> None:
+    await call.run(timeline.add_note, call.channel, cmd.text, call.user)
+
+
+async def show_timeline(call: Call, cmd: p.ShowTimeline) -> None:
+    found = await call.run(timeline.recent_entries, call.channel)
+    await reply(call.respond, timeline_message(found.incident_ref, found.entries))
+
+
+async def ensure_person(client: AsyncWebClient, user_id: str) -> None:
+    """Roles go to people: not bots, not deactivated accounts, not unknown IDs."""
+    try:
+        user = (await client.users_info(user=user_id))["user"]
+    except SlackApiError as exc:
+        if exc.response.get("error") in {"user_not_found", "user_not_visible"}:
+            raise InvalidInput(f"I can't find {mention(user_id)} in this workspace.") from None
+        raise
+    if user.get("is_bot") or user.get("id") == "USLACKBOT":
+        raise InvalidInput(f"{mention(user_id)} is a bot; roles go to people.")
+    if user.get("deleted"):
+        raise InvalidInput(f"{mention(user_id)} is deactivated; choose someone active.")

@@ -1,0 +1,211 @@
+"""`/incident <subcommand> …`: words in, a command object out; no Slack calls, no database.
+
+Errors are InvalidInput with a message that says what was wrong and what would work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from app.domain.errors import InvalidInput
+from app.domain.roles import RoleCatalog
+from app.domain.severity import SeverityScale
+from app.domain.status import parse_status
+from app.domain.text import escape
+from app.slack.text import to_plain, user_id_from_mention
+
+SELF_WORDS = {"me", "myself", "@me"}
+
+
+@dataclass(frozen=True)
+class Help:
+    unknown: str | None = None  # the subcommand that was not understood, if any
+
+
+@dataclass(frozen=True)
+class Declare:
+    severity: str | None  # None with no title: open the form
+    title: str
+    private: bool = False
+
+
+@dataclass(frozen=True)
+class Assign:
+    role: str
+    user_id: str
+
+
+@dataclass(frozen=True)
+class Unassign:
+    role: str
+
+
+@dataclass(frozen=True)
+class ShowRoles:
+    pass
+
+
+@dataclass(frozen=True)
+class SetSeverity:
+    severity: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class SetStatus:
+    status: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Resolve:
+    summary: str
+
+
+@dataclass(frozen=True)
+class Reopen:
+    reason: str
+
+
+@dataclass(frozen=True)
+class AddNote:
+    text: str
+
+
+@dataclass(frozen=True)
+class ShowTimeline:
+    pass
+
+
+Command = (
+    Help
+    | Declare
+    | Assign
+    | Unassign
+    | ShowRoles
+    | SetSeverity
+    | SetStatus
+    | Resolve
+    | Reopen
+    | AddNote
+    | ShowTimeline
+)
+
+# (usage, one line) for `/incident help`, in the order people need them.
+USAGE = [
+    ("declare <sev> <title>", "declare an incident and open its channel (`declare` alone: a form)"),
+    ("assign <role> @person", "name someone to a role; `assign <role> me` takes a free role"),
+    ("unassign <role>", "free a role (the commander is handed over, never left empty)"),
+    ("roles", "who holds which role, unfilled ones included"),
+    ("severity <sev> [reason]", "raise or lower the severity"),
+    ("status <status> [reason]", "investigating, contained, remediating, verifying, resolved"),
+    ("resolve [summary]", "mark the incident resolved"),
+    ("reopen [reason]", "reopen a resolved incident"),
+    ("note <text>", "add a note to the timeline"),
+    ("timeline", "show the latest timeline entries"),
+    ("help", "this list"),
+]
+
+
+class CommandParser:
+    def __init__(self, severities: SeverityScale, roles: RoleCatalog) -> None:
+        self.severities = severities
+        self.roles = roles
+        self._subcommands: dict[str, Callable[[str, str], Command]] = {
+            "declare": self._declare,
+            "assign": self._assign,
+            "unassign": self._unassign,
+            "roles": lambda args, caller: ShowRoles(),
+            "severity": self._severity,
+            "sev": self._severity,
+            "status": self._status,
+            "resolve": lambda args, caller: Resolve(to_plain(args)),
+            "reopen": lambda args, caller: Reopen(to_plain(args)),
+            "note": self._note,
+            "timeline": lambda args, caller: ShowTimeline(),
+            "help": lambda args, caller: Help(),
+        }
+
+    def parse(self, text: str, caller: str) -> Command:
+        word, _, args = text.strip().partition(" ")
+        if not word:
+            return Help()
+        handler = self._subcommands.get(word.lower())
+        if handler is None:
+            return Help(unknown=to_plain(word))
+        return handler(args.strip(), caller)
+
+    def _declare(self, args: str, caller: str) -> Command:
+        words = args.split()
+        private = any(w.lower() == "--private" for w in words)
+        words = [w for w in words if w.lower() != "--private"]
+        if not words:
+            return Declare(None, "", private)
+        severity = words[0]
+        if not self.severities.is_known(severity):
+            raise InvalidInput(
+                f"Start with a severity, then the title: `/incident declare "
+                f"{self.severities.keys[0]} Fraud model precision dropped 15%`. "
+                f"`{escape(to_plain(severity))}` is not one of: {', '.join(self.severities.keys)}."
+            )
+        title = to_plain(" ".join(words[1:]))
+        if not title:
+            raise InvalidInput(
+                f"Add a title after the severity: `/incident declare {severity.lower()} "
+                "Chatbot release giving harmful answers`."
+            )
+        return Declare(severity.lower(), title, private)
+
+    def _assign(self, args: str, caller: str) -> Command:
+        role, _, who = args.partition(" ")
+        if not role or not who.strip():
+            raise InvalidInput(
+                "Say which role and who: `/incident assign tech-lead @person` "
+                f"(roles: {', '.join(self.roles.keys)}), or `assign <role> me`."
+            )
+        return Assign(self.roles.get(role).key, self._person(who.strip(), caller))
+
+    def _person(self, who: str, caller: str) -> str:
+        if who.lower() in SELF_WORDS:
+            return caller
+        user_id = user_id_from_mention(who)
+        if user_id:
+            return user_id
+        shown = escape(to_plain(who))
+        if who.startswith(("<#", "<!")):
+            raise InvalidInput(f"`{shown}` is a channel or a group; mention one person.")
+        raise InvalidInput(
+            f"`{shown}` is not a person I can find; mention them with @, like "
+            "`/incident assign comms @dana`."
+        )
+
+    def _unassign(self, args: str, caller: str) -> Command:
+        if not args:
+            raise InvalidInput(
+                f"Which role? `/incident unassign scribe` (roles: {', '.join(self.roles.keys)})."
+            )
+        return Unassign(self.roles.get(args.split()[0]).key)
+
+    def _severity(self, args: str, caller: str) -> Command:
+        severity, _, reason = args.partition(" ")
+        if not severity:
+            raise InvalidInput(
+                f"Which severity? `/incident severity sev1 fraud losses rising` "
+                f"(one of: {', '.join(self.severities.keys)})."
+            )
+        return SetSeverity(self.severities.get(severity).key, to_plain(reason))
+
+    def _status(self, args: str, caller: str) -> Command:
+        status, _, reason = args.partition(" ")
+        if not status:
+            raise InvalidInput(
+                "Which status? `/incident status contained` (investigating, contained, "
+                "remediating, verifying, resolved)."
+            )
+        return SetStatus(parse_status(status).value, to_plain(reason))
+
+    def _note(self, args: str, caller: str) -> Command:
+        if not args:
+            raise InvalidInput("Add the note's text: `/incident note rolled back to model v41`.")
+        return AddNote(to_plain(args))
