@@ -76,11 +76,16 @@ class Warroom:
     runtime: Runtime | None = None
     general: str = ""
     announcements: str = ""
+    seed: bool = True  # False: a second replica or a restart, the workspace already exists
 
     # --- lifecycle --------------------------------------------------------------------------
 
     async def start(self) -> Warroom:
-        self._seed_workspace()
+        if self.seed:
+            self._seed_workspace()
+        else:
+            self.general = self._channel_id("general")
+            self.announcements = self._channel_id(ANNOUNCEMENTS)
         settings = Settings(
             slack_bot_token=self.fake.bot_token,
             slack_signing_secret=SIGNING_SECRET,
@@ -122,6 +127,11 @@ class Warroom:
         everyone = [p.alice, p.bob, p.carol, p.dana, p.admin]
         self.general = self.fake.add_channel("general", members=everyone)
         self.announcements = self.fake.add_channel(ANNOUNCEMENTS, members=everyone)
+
+    def _channel_id(self, name: str) -> str:
+        channel = self.fake.channel_by_name(name)
+        assert channel is not None, f"#{name} was not seeded"
+        return str(channel.id)
 
     @property
     def app(self) -> Runtime:

@@ -191,6 +191,16 @@ class SlackGateway:
     async def _find_posted(self, target: str, work: Work) -> dict[str, Any] | None:
         """The message an earlier attempt of this row posted, found by its metadata."""
         channel = await self._channel_id(target)
+        try:
+            return await self._search_history(channel, work)
+        except SlackApiError as exc:
+            if _error_code(exc) != "not_in_channel":
+                raise
+        # Posting into a public channel needs no membership (chat:write.public); reading does.
+        await self.client.conversations_join(channel=channel)
+        return await self._search_history(channel, work)
+
+    async def _search_history(self, channel: str, work: Work) -> dict[str, Any] | None:
         oldest = f"{work.created_at.timestamp() - 300:.6f}"
         async for page in await self.client.conversations_history(
             channel=channel, oldest=oldest, include_all_metadata=True, limit=200

@@ -26,3 +26,5 @@ async def serve_socket_mode(handler: AsyncSocketModeHandler, stop: asyncio.Event
         await stop.wait()
     finally:
         await handler.close_async()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)

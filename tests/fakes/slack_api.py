@@ -73,6 +73,7 @@ class FakeSlack:
         self.bot_token = bot_token
         self.app_token = app_token
         self.latency = latency
+        self.response_delay = 0.0  # seconds between acting on a call and answering it
         self._lock = threading.RLock()
         self._clock_offset = 0.0
         self._state = Workspace(
@@ -456,6 +457,8 @@ class FakeSlack:
         injection = self._take_injection(call.method)
         if injection is None or injection.after_effect:
             outcome = self._execute(call.method, call.values, call.token)
+        if self.response_delay > 0:  # Slack has acted; the answer is slow to come back
+            await asyncio.sleep(self.response_delay)
         if injection is None:
             return self._respond(call, outcome)
         if injection.drop:

@@ -1,0 +1,125 @@
+"""The operating interface: `warroom serve | db upgrade | templates check`, as operators run it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from app.config import SHIPPED_TEMPLATES
+from tests.fakes.slack_api import FakeSlack
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(
+    *args: str, env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "WARROOM_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args],
+        env={**clean, **(env or {})},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_the_console_script_and_module_are_the_same_program() -> None:
+    assert shutil.which("warroom"), "pip install -e . puts `warroom` on the PATH"
+    for result in (
+        run("--help"),
+        subprocess.run(["warroom", "--help"], capture_output=True, text=True, timeout=60),
+    ):
+        assert result.returncode == 0
+        for command in ("serve", "db", "templates"):
+            assert command in result.stdout
+
+
+def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
+    database = tmp_path / "warroom.db"
+    result = run("db", "upgrade", env={"WARROOM_DATABASE_URL": f"sqlite:///{database}"})
+    assert result.returncode == 0, result.stderr
+    tables = {
+        row[0]
+        for row in sqlite3.connect(database).execute(
+            "select name from sqlite_master where type='table'"
+        )
+    }
+    assert {"incidents", "role_assignments", "timeline_entries", "outbox"} <= tables
+    again = run("db", "upgrade", env={"WARROOM_DATABASE_URL": f"sqlite:///{database}"})
+    assert again.returncode == 0
+
+
+def test_templates_check_passes_for_the_shipped_templates() -> None:
+    result = run("templates", "check")
+    assert result.returncode == 0, result.stderr
+
+
+def test_templates_check_names_each_broken_file_and_line(tmp_path: Path) -> None:
+    shutil.copytree(SHIPPED_TEMPLATES, tmp_path / "t")
+    (tmp_path / "t" / "announcement.j2").write_text("ok\n{{ incident.no_such_field }}\n")
+    (tmp_path / "t" / "kickoff.j2").write_text("{% if %}")
+    result = run("templates", "check", env={"WARROOM_TEMPLATES_DIR": str(tmp_path / "t")})
+    assert result.returncode == 1
+    assert "announcement.j2, line 2" in result.stderr
+    assert "kickoff.j2, line 1" in result.stderr
+
+
+def test_serve_without_tokens_says_what_is_missing() -> None:
+    result = run("serve")
+    assert result.returncode == 2
+    assert "SLACK_BOT_TOKEN" in result.stderr and "SLACK_APP_TOKEN" in result.stderr
+    http = run("serve", "--http", env={"SLACK_BOT_TOKEN": "xoxb-1"})
+    assert http.returncode == 2 and "SLACK_SIGNING_SECRET" in http.stderr
+    assert "Traceback" not in result.stderr + http.stderr
+
+
+def test_a_bad_configuration_file_stops_start_up_naming_the_key(tmp_path: Path) -> None:
+    config = tmp_path / "warroom.yaml"
+    config.write_text("severities:\n  sev1: {label: Critical, update_every: soon}\n")
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_APP_TOKEN": "xapp-1",
+        "WARROOM_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}",
+    }
+    result = run("serve", env={**env, "WARROOM_CONFIG": str(config)})
+    assert result.returncode == 2
+    assert "severities.sev1.update_every" in result.stderr and "Traceback" not in result.stderr
+    (tmp_path / "warroom.yaml").write_text("admins: [bob]\n")  # ./warroom.yaml is read by default
+    default = run("serve", env=env, cwd=tmp_path)
+    assert default.returncode == 2 and "admins" in default.stderr
+
+
+def test_serve_runs_socket_mode_until_terminated(tmp_path: Path) -> None:
+    with FakeSlack() as fake:
+        env = {
+            "SLACK_BOT_TOKEN": fake.bot_token,
+            "SLACK_APP_TOKEN": fake.app_token,
+            "SLACK_API_URL": fake.api_url,
+            "WARROOM_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}",
+        }
+        clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "WARROOM_"))}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app", "serve"],
+            env={**clean, **env},
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            fake.socket_connected(timeout=20)
+            process.send_signal(signal.SIGTERM)
+            output, _ = process.communicate(timeout=20)
+        finally:
+            if process.poll() is None:
+                process.kill()
+        assert process.returncode == 0, output
+        assert "Socket Mode" in output
+        assert (tmp_path / "w.db").exists()  # migrated on start
