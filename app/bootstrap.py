@@ -35,12 +35,18 @@ class Runtime:
     client: AsyncWebClient
     bolt_app: AsyncApp
     scheduler: Scheduler
+    gateway: SlackGateway
 
     async def start(self) -> None:
+        # One HTTP session for every Slack call: connections are reused, not opened per call.
+        session = await self.deps.responder.open()
+        self.client.session = session
+        self.gateway.client.session = session
         self.scheduler.start()
 
     async def stop(self) -> None:
         await self.scheduler.stop()
+        await self.deps.responder.close()
 
     async def healthy(self) -> bool:
         try:
@@ -60,20 +66,13 @@ def build_runtime(
     )
     templates = _checked_templates(settings, ctx)
     book = MessageBook(templates, ctx.severities, ctx.roles)
-    scheduler = Scheduler(ctx, SlackGateway(delivery_client(settings), book), owner=_owner())
-    ctx.wake = scheduler.wake
     deps = SlackDeps(ctx, CommandParser(ctx.severities, ctx.roles), book)
+    gateway = SlackGateway(delivery_client(settings), book, deps.responder)
+    scheduler = Scheduler(ctx, gateway, owner=_owner())
+    ctx.wake = scheduler.wake
     client = interactive_client(settings)
-    return Runtime(
-        settings,
-        config,
-        ctx.db,
-        ctx,
-        deps,
-        client,
-        build_bolt_app(settings, deps, client),
-        scheduler,
-    )
+    bolt_app = build_bolt_app(settings, deps, client)
+    return Runtime(settings, config, ctx.db, ctx, deps, client, bolt_app, scheduler, gateway)
 
 
 def _checked_templates(settings: Settings, ctx: ServiceContext) -> TemplateRenderer:

@@ -81,6 +81,7 @@ class Warroom:
     # --- lifecycle --------------------------------------------------------------------------
 
     async def start(self) -> Warroom:
+        self.fake.follow = lambda: self.clock.now().timestamp()
         if self.seed:
             self._seed_workspace()
         else:

@@ -26,8 +26,7 @@ class Op(StrEnum):
 
     CREATE_CHANNEL = "create_channel"  # the incident's channel; other rows wait for it
     INVITE = "invite"  # payload: users
-    POST = "post"  # payload: message (kind), params, record_as
-    PIN = "pin"  # depends_on: the post to pin
+    POST = "post"  # payload: message (kind), params, record_as, pin
     REFRESH = "refresh"  # topic, pinned kickoff and announcement re-rendered from current state
     RESPOND = "respond"  # ephemeral reply through a response_url (DM when there is none)
 

@@ -103,16 +103,15 @@ def _record_start(unit: Unit, incident: Incident) -> None:
 def _plan_slack_steps(
     ctx: ServiceContext, unit: Unit, incident: Incident, response_url: str | None
 ) -> None:
-    """Channel first; then invite, topic, kickoff, announcement and reply run side by side;
-    the pin waits for the kickoff's ts."""
+    """Channel first; then invite, topic, kickoff (pinned as soon as it is posted),
+    announcement and reply run side by side."""
     assert incident.id is not None
     number = incident.id
     channel = unit.say(Op.CREATE_CHANNEL, incident_id=number)
     unit.say(Op.INVITE, incident_id=number, payload={"users": [incident.declared_by]})
     unit.refresh(number)
     kickoff = unit.post_in_incident(number, "kickoff")
-    kickoff.payload = {**kickoff.payload, "record_as": "kickoff"}
-    unit.say(Op.PIN, incident_id=number, depends_on=kickoff.id)
+    kickoff.payload = {**kickoff.payload, "record_as": "kickoff", "pin": True}
     if not incident.private:
         unit.say(
             Op.POST,

@@ -7,6 +7,7 @@ worked on by one process at a time. Rows in one sequence (posts to one channel) 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,11 +20,14 @@ from app.persistence.tables import Incident, OutboxMessage
 from app.services.context import Op, ServiceContext
 from app.services.lookup import snapshot
 
+log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
 GIVE_UP_AFTER = timedelta(hours=24)
 RESPONSE_URL_LIFETIME = timedelta(minutes=30)
 # Ops that are not idempotent in Slack: an attempt that may have landed must be checked first.
 _CHECK_BEFORE_REPEAT = {Op.POST.value, Op.CREATE_CHANNEL.value, Op.RESPOND.value}
+# Ops whose messages are rendered from the incident's current state.
+_NEEDS_INCIDENT = {Op.POST.value, Op.CREATE_CHANNEL.value, Op.RESPOND.value, Op.REFRESH.value}
 
 
 class RetryLater(Exception):
@@ -60,6 +64,7 @@ class Work:
 
     id: int
     op: str
+    owner: str  # with `attempts`, the fencing token: only this lease may record the outcome
     target: str | None  # the channel (ID, #name or user ID) this row is for, once known
     payload: dict[str, Any]
     attempts: int
@@ -74,14 +79,34 @@ def claim_ready(ctx: ServiceContext, owner: str, limit: int) -> list[Work]:
     now = ctx.clock.now()
     with ctx.db.transaction() as session:
         rows = list(session.exec(_ready_query(now, limit)))
+        pictures = _Pictures(ctx, session)
         work = []
         for row in rows:
             if _superseded(session, row):
                 _finish(row, now, {"superseded": True})
                 session.add(row)
                 continue
-            work.append(_lease(ctx, session, row, owner, now))
+            work.append(_lease(session, row, owner, now, pictures))
         return work
+
+
+class _Pictures:
+    """Incident rows and snapshots for one claim, each read once however many rows need it."""
+
+    def __init__(self, ctx: ServiceContext, session: Session) -> None:
+        self.ctx, self.session = ctx, session
+        self._snapshots: dict[int, IncidentSnapshot] = {}
+
+    def incident(self, incident_id: int | None) -> Incident | None:
+        return self.session.get(Incident, incident_id) if incident_id else None
+
+    def snapshot(self, incident: Incident) -> IncidentSnapshot:
+        assert incident.id is not None
+        if incident.id not in self._snapshots:
+            self._snapshots[incident.id] = snapshot(
+                self.session, incident, self.ctx.severities, self.ctx.roles
+            )
+        return self._snapshots[incident.id]
 
 
 def _ready_query(now: datetime, limit: int) -> Any:
@@ -132,7 +157,7 @@ def _superseded(session: Session, row: OutboxMessage) -> bool:
 
 
 def _lease(
-    ctx: ServiceContext, session: Session, row: OutboxMessage, owner: str, now: datetime
+    session: Session, row: OutboxMessage, owner: str, now: datetime, pictures: _Pictures
 ) -> Work:
     assert row.id is not None
     maybe_sent_before = row.maybe_sent or (row.attempts > 0 and not row.last_error)
@@ -142,16 +167,18 @@ def _lease(
     if row.op in _CHECK_BEFORE_REPEAT:
         row.maybe_sent = True  # cleared again if Slack answers that it did not act
     session.add(row)
-    incident = session.get(Incident, row.incident_id) if row.incident_id else None
+    incident = pictures.incident(row.incident_id)
+    needs_picture = incident is not None and row.op in _NEEDS_INCIDENT
     return Work(
         id=row.id,
         op=row.op,
+        owner=owner,
         target=row.channel if row.channel is not None else _incident_channel(incident),
         payload=dict(row.payload),
         attempts=row.attempts,
         maybe_sent=maybe_sent_before,
         created_at=row.created_at,
-        incident=snapshot(session, incident, ctx.severities, ctx.roles) if incident else None,
+        incident=pictures.snapshot(incident) if needs_picture and incident else None,
         slack=_slack_state(incident) if incident else None,
         dependency=_dependency_result(session, row),
     )
@@ -179,11 +206,22 @@ def _dependency_result(session: Session, row: OutboxMessage) -> dict[str, Any]:
     return dict(dependency.result) if dependency else {}
 
 
+def _still_ours(row: OutboxMessage | None, work: Work) -> bool:
+    """False when the lease lapsed and another process took the row over: its outcome wins."""
+    if row is None or row.status != "pending":
+        return False
+    if row.lease_owner != work.owner or row.attempts != work.attempts:
+        log.warning("outbox #%s: lease lost to %s; not recording", work.id, row.lease_owner)
+        return False
+    return True
+
+
 def mark_sent(ctx: ServiceContext, work: Work, result: dict[str, Any]) -> None:
     with ctx.unit() as unit:
         row = unit.session.get(OutboxMessage, work.id)
-        if row is None or row.status != "pending":
+        if not _still_ours(row, work):
             return
+        assert row is not None
         _finish(row, unit.now, result)
         unit.session.add(row)
         if row.incident_id is not None:
@@ -229,8 +267,9 @@ def mark_retry(
         return
     with ctx.db.transaction() as session:
         row = session.get(OutboxMessage, work.id)
-        if row is None or row.status != "pending":
+        if not _still_ours(row, work):
             return
+        assert row is not None
         row.not_before = now + delay
         row.lease_owner = None
         row.lease_until = None
@@ -248,8 +287,9 @@ def mark_dead(ctx: ServiceContext, work: Work, error: str) -> None:
     """Give up on a row, and on the rows that can never happen without it."""
     with ctx.unit() as unit:
         row = unit.session.get(OutboxMessage, work.id)
-        if row is None or row.status != "pending":
+        if not _still_ours(row, work):
             return
+        assert row is not None
         _bury(row, unit.now, error)
         unit.session.add(row)
         for waiting in _rows_that_need(unit.session, row):
@@ -287,7 +327,7 @@ def next_due(ctx: ServiceContext) -> datetime | None:
     their sequence) are not counted: the delivery they wait for wakes the scheduler.
     """
     now = ctx.clock.now()
-    with ctx.db.transaction() as session:
+    with ctx.db.read() as session:
         due = session.exec(
             select(func.min(OutboxMessage.not_before)).where(
                 OutboxMessage.status == "pending", col(OutboxMessage.not_before) > now

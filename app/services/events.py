@@ -11,7 +11,7 @@ from app.services.context import ServiceContext, Unit
 
 
 def already_handled(ctx: ServiceContext, event_id: str) -> bool:
-    with ctx.db.transaction() as session:
+    with ctx.db.read() as session:
         return _seen(session, event_id)
 
 

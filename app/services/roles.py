@@ -90,7 +90,7 @@ def unassign_role(ctx: ServiceContext, channel_id: str, role_key: str, actor: st
 
 
 def roster(ctx: ServiceContext, channel_id: str) -> Roster:
-    with ctx.db.transaction() as session:
+    with ctx.db.read() as session:
         incident = incident_in_channel(session, channel_id)
         assert incident.id is not None
         return Roster(

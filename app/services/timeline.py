@@ -47,7 +47,7 @@ class PinnedMessage:
 
 
 def is_incident_channel(ctx: ServiceContext, channel_id: str) -> bool:
-    with ctx.db.transaction() as session:
+    with ctx.db.read() as session:
         query = select(Incident.id).where(Incident.channel_id == channel_id)
         return session.exec(query).first() is not None
 
@@ -80,7 +80,7 @@ def record_pinned_message(ctx: ServiceContext, pin: PinnedMessage, event_id: str
 
 
 def recent_entries(ctx: ServiceContext, channel_id: str, limit: int = 15) -> Timeline:
-    with ctx.db.transaction() as session:
+    with ctx.db.read() as session:
         incident = incident_in_channel(session, channel_id)
         rows = session.exec(
             select(TimelineEntry)

@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from app.services.context import ServiceContext
+from app.slack.blocks.common import Message
 from app.slack.messages import MessageBook
 from app.slack.parsing import CommandParser
+from app.slack.responder import Responder
 
 T = TypeVar("T")
 
@@ -35,7 +37,12 @@ class SlackDeps:
     ctx: ServiceContext
     parser: CommandParser
     book: MessageBook
+    responder: Responder = field(default_factory=Responder)
     activity: Activity = field(default_factory=Activity)
+
+    async def reply(self, response_url: str | None, message: Message) -> None:
+        if response_url:
+            await self.responder.send(response_url, message)
 
     async def run(self, use_case: Callable[..., T], *args: Any) -> T:
         """Run a (blocking, database) use case off the event loop."""

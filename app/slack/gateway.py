@@ -16,13 +16,13 @@ from typing import Any
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from app.domain.channel_names import incident_channel_name
 from app.services.context import Op
 from app.services.delivery import GiveUp, RetryLater, Work, retry_delay
 from app.slack.blocks.common import Message
 from app.slack.messages import MessageBook
+from app.slack.responder import Responder
 
 log = logging.getLogger(__name__)
 METADATA_EVENT = "warroom_outbox"
@@ -50,15 +50,15 @@ def _error_code(exc: SlackApiError) -> str:
 
 
 class SlackGateway:
-    def __init__(self, client: AsyncWebClient, book: MessageBook) -> None:
+    def __init__(self, client: AsyncWebClient, book: MessageBook, responder: Responder) -> None:
         self.client = client
         self.book = book
+        self.responder = responder
         self._bot_user_id: str | None = None
         self._ops: dict[str, Callable[[Work], Awaitable[dict[str, Any]]]] = {
             Op.CREATE_CHANNEL: self._create_channel,
             Op.INVITE: self._invite,
             Op.POST: self._post,
-            Op.PIN: self._pin,
             Op.REFRESH: self._refresh,
             Op.RESPOND: self._respond,
         }
@@ -126,14 +126,12 @@ class SlackGateway:
                 raise
         return {"invited": users}
 
-    async def _pin(self, work: Work) -> dict[str, Any]:
-        ts = work.dependency["ts"]
+    async def _pin(self, channel: str, ts: str) -> None:
         try:
-            await self.client.pins_add(channel=work.dependency["channel"], timestamp=ts)
+            await self.client.pins_add(channel=channel, timestamp=ts)
         except SlackApiError as exc:
             if _error_code(exc) not in _ALREADY_DONE:
                 raise
-        return {"pinned": ts}
 
     async def _refresh(self, work: Work) -> dict[str, Any]:
         """Topic, kickoff and announcement re-rendered from the state at delivery time."""
@@ -161,6 +159,14 @@ class SlackGateway:
     # --- messages ---------------------------------------------------------------------------
 
     async def _post(self, work: Work) -> dict[str, Any]:
+        """Post once (an uncertain earlier attempt is looked for first), then pin if asked:
+        a failed pin retries the row, which finds the post and only pins."""
+        posted = await self._post_once(work)
+        if work.payload.get("pin"):
+            await self._pin(posted["channel"], posted["ts"])
+        return posted
+
+    async def _post_once(self, work: Work) -> dict[str, Any]:
         target = _need(work.target)
         message = self.book.render(
             work.payload["message"], _need(work.incident), work.payload.get("params", {})
@@ -237,20 +243,13 @@ class SlackGateway:
         )
         url = work.payload.get("response_url")
         if url:
-            response = await AsyncWebhookClient(url).send(
-                text=message.text,
-                blocks=message.blocks,
-                response_type="ephemeral",
-                replace_original=False,
-            )
-            if response.status_code == 200:
+            status = await self.responder.send(url, message)
+            if status == 200:
                 return {"via": "response_url"}
-            if response.status_code == 429 or response.status_code >= 500:
-                landed = False if response.status_code == 429 else None
-                raise RetryLater(
-                    retry_delay(work.attempts), f"response_url {response.status_code}", landed
-                )
-            log.info("response_url refused (%s); sending a DM instead", response.status_code)
+            if status == 429 or status >= 500:
+                landed = False if status == 429 else None
+                raise RetryLater(retry_delay(work.attempts), f"response_url {status}", landed)
+            log.info("response_url refused (%s); sending a DM instead", status)
         sent = await self._send(work.payload["user"], message, work.id)
         return {"via": "dm", **sent}
 

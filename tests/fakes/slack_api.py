@@ -74,6 +74,8 @@ class FakeSlack:
         self.app_token = app_token
         self.latency = latency
         self.response_delay = 0.0  # seconds between acting on a call and answering it
+        # Epoch seconds from the app's clock, so message ts and channel `created` agree with it.
+        self.follow: Callable[[], float] | None = None
         self._lock = threading.RLock()
         self._clock_offset = 0.0
         self._state = Workspace(
@@ -162,6 +164,8 @@ class FakeSlack:
         return time.monotonic() + self._clock_offset
 
     def _wallclock(self) -> float:
+        if self.follow is not None:
+            return self.follow() + self._clock_offset
         return time.time() + self._clock_offset
 
     def advance(self, seconds: float) -> None:

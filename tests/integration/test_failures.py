@@ -86,8 +86,8 @@ async def test_a_refusal_slack_will_not_change_its_mind_on_is_not_retried(
     [incident] = warroom.rows(Incident)
     assert incident.channel_id is None
     assert len(warroom.fake.calls_to("conversations.create")) == 1
-    rows = {r.op: r.status for r in warroom.rows(OutboxMessage)}
-    assert rows["create_channel"] == "dead" and rows["pin"] == "dead"
+    rows = {r.payload.get("record_as", r.op): r.status for r in warroom.rows(OutboxMessage)}
+    assert rows["create_channel"] == "dead" and rows["kickoff"] == "dead"
     dm = warroom.fake.im_with(warroom.people.alice)
     assert dm is not None and "could not create its channel" in warroom.texts(dm.id)[-1]
 

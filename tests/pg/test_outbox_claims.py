@@ -7,7 +7,6 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-import pytest
 from sqlmodel import select
 
 from app.persistence.tables import OutboxMessage
@@ -65,14 +64,6 @@ def test_each_outbox_row_is_claimed_by_exactly_one_worker(
     assert {row.attempts for row in stored} == {1}
 
 
-STALE_OWNER = (
-    "app/services/delivery.py: mark_retry (line 232), mark_dead (line 251) and mark_sent (185) "
-    "only check that the row is still pending, not that the caller still holds its lease, so a "
-    "replica that stalled past LEASE and reports late overwrites the new owner's lease"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=STALE_OWNER)
 def test_a_late_retry_from_a_stalled_replica_leaves_the_new_owners_lease_alone(
     contexts: list[ServiceContext], clock: FakeClock
 ) -> None:

@@ -1,5 +1,7 @@
 """Alembic environment: used by `warroom db upgrade`, by start-up, and by the alembic CLI."""
 
+import os
+
 from alembic import context
 from sqlalchemy import Connection, text
 
@@ -27,7 +29,9 @@ def run_migrations_online() -> None:
     if given is not None:
         _run(given)
         return
-    engine = make_engine(context.config.get_main_option("sqlalchemy.url") or "")
+    # The alembic CLI honours WARROOM_DATABASE_URL, like the app does.
+    url = os.environ.get("WARROOM_DATABASE_URL") or context.config.get_main_option("sqlalchemy.url")
+    engine = make_engine(url or "")
     with engine.connect() as connection:
         _run(connection)
     engine.dispose()

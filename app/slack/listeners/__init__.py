@@ -10,4 +10,4 @@ def register_all(app: AsyncApp, deps: SlackDeps) -> None:
     commands.register(app, deps)
     views.register(app, deps)
     events.register(app, deps)
-    errors.register(app)
+    errors.register(app, deps)

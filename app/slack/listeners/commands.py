@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from app.domain.errors import WarroomError
@@ -33,9 +33,10 @@ HANDLERS: dict[type, Callable[[handlers.Call, Any], Awaitable[None]]] = {
 def register(app: AsyncApp, deps: SlackDeps) -> None:
     @app.command("/incident")
     async def incident_command(
-        ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+        ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient
     ) -> None:
         with deps.activity.track():
+            call = handlers.Call(deps, command, client)
             try:
                 parsed = deps.parser.parse(command.get("text", ""), command["user_id"])
             except WarroomError as exc:
@@ -50,14 +51,13 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
                 try:
                     await open_declare_form(deps, client, command, parsed.private)
                 except Exception as exc:
-                    await errors.report(exc, respond)
+                    await errors.report(exc, call.reply)
                 return
             await ack(**_acknowledgement(parsed))
-            call = handlers.Call(deps, command, respond, client)
             try:
                 await HANDLERS[type(parsed)](call, parsed)
             except Exception as exc:
-                await errors.report(exc, respond)
+                await errors.report(exc, call.reply)
 
 
 def _acknowledgement(parsed: p.Command) -> dict[str, Any]:

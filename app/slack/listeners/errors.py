@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
 from app.domain.errors import WarroomError
+from app.slack.blocks.common import Message
+from app.slack.deps import SlackDeps
 
 log = logging.getLogger(__name__)
 
@@ -31,17 +34,14 @@ def explain(error: Exception) -> str:
     )
 
 
-async def report(error: Exception, respond: Any) -> None:
-    text = explain(error)
-    if respond is None:
-        return
+async def report(error: Exception, reply: Callable[[Message], Awaitable[Any]]) -> None:
     try:
-        await respond(text=text, response_type="ephemeral", replace_original=False)
+        await reply(Message(text=explain(error)))
     except Exception:
         log.exception("could not tell the person about an error")
 
 
-def register(app: AsyncApp) -> None:
+def register(app: AsyncApp, deps: SlackDeps) -> None:
     @app.error
-    async def on_error(error: Exception, body: dict[str, Any], respond: Any = None) -> None:
-        await report(error, respond if body.get("response_url") else None)
+    async def on_error(error: Exception, body: dict[str, Any]) -> None:
+        await report(error, lambda message: deps.reply(body.get("response_url"), message))

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from slack_bolt.async_app import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -18,9 +17,9 @@ from app.domain.text import mention
 from app.services import lifecycle, roles, timeline
 from app.services.declare import Declaration, declare_incident
 from app.slack import parsing as p
+from app.slack.blocks.common import Message
 from app.slack.blocks.replies import roster_message, timeline_message
 from app.slack.deps import SlackDeps
-from app.slack.listeners.replies import reply
 
 T = TypeVar("T")
 
@@ -31,7 +30,6 @@ class Call:
 
     deps: SlackDeps
     command: dict[str, Any]
-    respond: AsyncRespond
     client: AsyncWebClient
 
     @property
@@ -44,6 +42,10 @@ class Call:
 
     async def run(self, use_case: Any, *args: Any) -> Any:
         return await self.deps.run(use_case, *args)
+
+    async def reply(self, message: Message) -> None:
+        """An ephemeral answer only the person who typed the command sees."""
+        await self.deps.reply(self.command.get("response_url"), message)
 
 
 async def declare(call: Call, cmd: p.Declare) -> None:
@@ -68,7 +70,7 @@ async def unassign(call: Call, cmd: p.Unassign) -> None:
 
 
 async def show_roles(call: Call, cmd: p.ShowRoles) -> None:
-    await reply(call.respond, roster_message(await call.run(roles.roster, call.channel)))
+    await call.reply(roster_message(await call.run(roles.roster, call.channel)))
 
 
 async def severity(call: Call, cmd: p.SetSeverity) -> None:
@@ -93,7 +95,7 @@ async def note(call: Call, cmd: p.AddNote) -> None:
 
 async def show_timeline(call: Call, cmd: p.ShowTimeline) -> None:
     found = await call.run(timeline.recent_entries, call.channel)
-    await reply(call.respond, timeline_message(found.incident_ref, found.entries))
+    await call.reply(timeline_message(found.incident_ref, found.entries))
 
 
 async def ensure_person(client: AsyncWebClient, user_id: str) -> None:
