@@ -68,7 +68,7 @@ def build_runtime(
     book = MessageBook(templates, ctx.severities, ctx.roles)
     deps = SlackDeps(ctx, CommandParser(ctx.severities, ctx.roles), book)
     gateway = SlackGateway(delivery_client(settings), book, deps.responder)
-    scheduler = Scheduler(ctx, gateway, owner=_owner())
+    scheduler = Scheduler(ctx, gateway, owner=_owner(), yield_to=deps.gate.quiet)
     ctx.wake = scheduler.wake
     client = interactive_client(settings)
     bolt_app = build_bolt_app(settings, deps, client)

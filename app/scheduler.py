@@ -17,6 +17,8 @@ from app.services.delivery import GiveUp, RetryLater, Work
 
 log = logging.getLogger(__name__)
 POLL = 1.0
+UNDER_PRESSURE = 2  # deliveries started per tick while requests wait for their ack
+STOP_GRACE = 10.0  # seconds given to a stopping scheduler and its deliveries
 
 
 class Gateway(Protocol):
@@ -31,16 +33,19 @@ class Scheduler:
         *,
         owner: str,
         concurrency: int = 16,
+        yield_to: Callable[[], Awaitable[bool]] | None = None,
     ) -> None:
         self.ctx = ctx
         self.gateway = gateway
         self.owner = owner
         self.concurrency = concurrency
+        self._yield_to = yield_to  # lets acks waiting on this event loop go first
         self._wakeup = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
         self._task: asyncio.Task[None] | None = None
         self._waiting = False
+        self._stopping = False
 
     # --- control ----------------------------------------------------------------------------
 
@@ -49,11 +54,20 @@ class Scheduler:
         self._task = asyncio.create_task(self._run(), name="warroom-scheduler")
 
     async def stop(self) -> None:
+        """Finish the current tick, then wait (briefly) for deliveries in flight.
+
+        A flag rather than task.cancel(): Python 3.11's asyncio.wait_for can swallow a
+        cancellation that arrives just as its inner wait completes, leaving the loop running.
+        """
+        self._stopping = True
+        self._wakeup.set()
         if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), STOP_GRACE)
+            except TimeoutError:
+                self._task.cancel()
         if self._in_flight:
-            await asyncio.wait(self._in_flight, timeout=10)
+            await asyncio.wait(self._in_flight, timeout=STOP_GRACE)
 
     def wake(self) -> None:
         """Safe from any thread: use cases call it after committing new work."""
@@ -77,7 +91,7 @@ class Scheduler:
     # --- the loop ---------------------------------------------------------------------------
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 await self._tick()
             except asyncio.CancelledError:
@@ -90,6 +104,8 @@ class Scheduler:
         self._wakeup.clear()
         slots = self.concurrency - len(self._in_flight)
         claimed: list[Work] = []
+        if slots > 0 and self._yield_to is not None and not await self._yield_to():
+            slots = min(slots, UNDER_PRESSURE)  # acks are queued: deliver a trickle
         if slots > 0:
             claimed = await asyncio.to_thread(delivery.claim_ready, self.ctx, self.owner, slots)
             for work in claimed:
@@ -105,7 +121,8 @@ class Scheduler:
             timeout = min(POLL, max((due - self.ctx.clock.now()).total_seconds(), 0.0))
         self._waiting = True
         try:
-            await asyncio.wait_for(self._wakeup.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await self._wakeup.wait()
         except TimeoutError:
             pass
         finally:

@@ -96,7 +96,11 @@ class Warroom:
         self.runtime = build_runtime(settings, config=self.config, clock=self.clock)
         await asyncio.to_thread(upgrade, self.runtime.db.engine)
         asgi = build_asgi(
-            self.runtime.bolt_app, self.runtime.healthy, self.runtime.start, self.runtime.stop
+            self.runtime.bolt_app,
+            self.runtime.healthy,
+            self.runtime.start,
+            self.runtime.stop,
+            self.runtime.deps.gate,
         )
         self.port = free_port()
         self._server = http_server(asgi, "127.0.0.1", self.port)
@@ -272,7 +276,8 @@ class Reply:
     def everything(self) -> str:
         return "\n".join([self.ack_text, *self.later])
 
-    def wait_for_later(self, predicate: Callable[[str], bool] = bool) -> str:
-        return self.warroom.fake.wait_for(
+    async def wait_for_later(self, predicate: Callable[[str], bool] = bool) -> str:
+        """The first reply posted to the response_url that matches, once it arrives."""
+        return await self.warroom.fake.async_wait_for(
             lambda: next((r for r in self.later if predicate(r)), None)
         )

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from app.services.context import ServiceContext
+from app.slack.ack_gate import AckGate
 from app.slack.blocks.common import Message
 from app.slack.messages import MessageBook
 from app.slack.parsing import CommandParser
@@ -38,6 +39,7 @@ class SlackDeps:
     parser: CommandParser
     book: MessageBook
     responder: Responder = field(default_factory=Responder)
+    gate: AckGate = field(default_factory=AckGate)
     activity: Activity = field(default_factory=Activity)
 
     async def reply(self, response_url: str | None, message: Message) -> None:

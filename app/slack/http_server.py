@@ -13,17 +13,26 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from app.slack.ack_gate import CONTEXT_KEY, AckGate
+
 
 def build_asgi(
     bolt_app: AsyncApp,
     healthy: Callable[[], Awaitable[bool]],
     on_start: Callable[[], Awaitable[None]] | None = None,
     on_stop: Callable[[], Awaitable[None]] | None = None,
+    gate: AckGate | None = None,
 ) -> Starlette:
     handler = AsyncSlackRequestHandler(bolt_app)
+    gate = gate or AckGate()
 
     async def slack_events(request: Request) -> Response:
-        return await handler.handle(request)
+        token = gate.arrived()
+        try:
+            # Returns once the listener has acked (Bolt polls for the ack every 10 ms).
+            return await handler.handle(request, {CONTEXT_KEY: token})
+        finally:
+            await gate.acked(token)
 
     async def healthz(request: Request) -> Response:
         ok = await healthy()

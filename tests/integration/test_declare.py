@@ -38,7 +38,7 @@ async def test_declaration_opens_a_war_room(warroom: Warroom) -> None:
     assert f"<#{channel.id}>" in shown and "INC-1" in shown and "SEV1 (Critical)" in shown
     assert f"<@{alice}>" in shown
 
-    link = reply.wait_for_later(lambda r: channel.id in r)
+    link = await reply.wait_for_later(lambda r: channel.id in r)
     assert "INC-1" in link and "commander" in link
 
     [incident] = warroom.rows(Incident)

@@ -130,7 +130,7 @@ async def test_notes_and_the_timeline(warroom: Warroom) -> None:
     await warroom.settle()
     assert "Note* from <@U0BOBBY01>: PSI 0.31" in warroom.texts(channel)[-2]
     reply = await warroom.command("timeline", user=warroom.people.carol, channel=channel)
-    text = reply.wait_for_later(lambda r: "timeline" in r)
+    text = await reply.wait_for_later(lambda r: "timeline" in r)
     order = [text.index(s) for s in ("Declared SEV3", "PSI 0.31", "SEV3 → SEV2")]
     assert order == sorted(order)
     assert "<!channel>" not in warroom.outgoing()

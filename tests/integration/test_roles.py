@@ -113,7 +113,7 @@ async def test_reassigning_keeps_the_history(warroom: Warroom) -> None:
     assert history[0].ended_at == history[1].started_at
     assert "taking over from" in warroom.texts(channel)[-1]
     roster = await warroom.command("roles", channel=channel)
-    text = roster.wait_for_later(lambda r: "roles" in r)
+    text = await roster.wait_for_later(lambda r: "roles" in r)
     assert f"*Tech Lead:* <@{p.carol}>" in text and "*Comms:* _unfilled_" in text
     assert f"<@{p.bob}> held it for 40m" in text
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from app.domain.errors import WarroomError
 from app.slack import parsing as p
+from app.slack.ack_gate import CONTEXT_KEY
 from app.slack.blocks.modals import declare_modal
 from app.slack.blocks.replies import help_message
 from app.slack.deps import SlackDeps
@@ -33,7 +34,7 @@ HANDLERS: dict[type, Callable[[handlers.Call, Any], Awaitable[None]]] = {
 def register(app: AsyncApp, deps: SlackDeps) -> None:
     @app.command("/incident")
     async def incident_command(
-        ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient
+        ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
         with deps.activity.track():
             call = handlers.Call(deps, command, client)
@@ -54,10 +55,14 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
                     await errors.report(exc, call.reply)
                 return
             await ack(**_acknowledgement(parsed))
-            try:
-                await HANDLERS[type(parsed)](call, parsed)
-            except Exception as exc:
-                await errors.report(exc, call.reply)
+            await deps.gate.follow_up(lambda: _handle(call, parsed), context.get(CONTEXT_KEY))
+
+
+async def _handle(call: handlers.Call, parsed: p.Command) -> None:
+    try:
+        await HANDLERS[type(parsed)](call, parsed)
+    except Exception as exc:
+        await errors.report(exc, call.reply)
 
 
 def _acknowledgement(parsed: p.Command) -> dict[str, Any]:

@@ -5,11 +5,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from app.services.declare import Declaration, declare_incident
-from app.slack.blocks.modals import DECLARE_CALLBACK, FormErrors, read_declare_form
+from app.slack.ack_gate import CONTEXT_KEY
+from app.slack.blocks.modals import (
+    DECLARE_CALLBACK,
+    DeclareForm,
+    FormErrors,
+    read_declare_form,
+)
 from app.slack.deps import SlackDeps
 from app.slack.listeners import errors
 
@@ -19,7 +25,11 @@ log = logging.getLogger(__name__)
 def register(app: AsyncApp, deps: SlackDeps) -> None:
     @app.view(DECLARE_CALLBACK)
     async def declare_submitted(
-        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+        ack: AsyncAck,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
     ) -> None:
         with deps.activity.track():
             try:
@@ -28,18 +38,26 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
                 await ack(response_action="errors", errors=exc.errors)
                 return
             await ack()
-            user = body["user"]["id"]
-            declaration = Declaration(
-                title=form.title,
-                severity=form.severity or "",
-                declared_by=user,
-                private=form.private,
-                affected=form.affected,
-                impact=form.impact,
-                from_channel=form.channel_id,
-                response_url=form.response_url,
+            await deps.gate.follow_up(
+                lambda: _declare(deps, client, body, form), context.get(CONTEXT_KEY)
             )
-            try:
-                await deps.run(declare_incident, declaration)
-            except Exception as exc:  # the form has closed: tell them directly
-                await client.chat_postMessage(channel=user, text=errors.explain(exc))
+
+
+async def _declare(
+    deps: SlackDeps, client: AsyncWebClient, body: dict[str, Any], form: DeclareForm
+) -> None:
+    user = body["user"]["id"]
+    declaration = Declaration(
+        title=form.title,
+        severity=form.severity or "",
+        declared_by=user,
+        private=form.private,
+        affected=form.affected,
+        impact=form.impact,
+        from_channel=form.channel_id,
+        response_url=form.response_url,
+    )
+    try:
+        await deps.run(declare_incident, declaration)
+    except Exception as exc:  # the form has closed: tell them directly
+        await client.chat_postMessage(channel=user, text=errors.explain(exc))
