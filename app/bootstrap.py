@@ -15,7 +15,6 @@ from app.clock import Clock, SystemClock
 from app.config import ConfigError, Settings, WarroomConfig, load_config
 from app.persistence.engine import Database, make_engine
 from app.rendering.samples import check_templates
-from app.rendering.templates import TemplateRenderer
 from app.scheduler import Scheduler
 from app.services.context import ServiceContext
 from app.slack.bolt_app import build_bolt_app, delivery_client, interactive_client
@@ -61,11 +60,12 @@ def build_runtime(
 ) -> Runtime:
     """Raises ConfigError (naming the key, file or line) when anything cannot be used."""
     config = config if config is not None else load_config(settings.config_path())
-    ctx = ServiceContext(
-        Database(make_engine(settings.warroom_database_url)), config, clock or SystemClock()
-    )
-    templates = _checked_templates(settings, ctx)
-    book = MessageBook(templates, ctx.severities, ctx.roles)
+    if not settings.templates_dir.is_dir():
+        raise ConfigError(f"WARROOM_TEMPLATES_DIR: {settings.templates_dir} is not a folder")
+    engine = make_engine(settings.warroom_database_url)
+    ctx = ServiceContext(Database(engine), config, clock or SystemClock(), settings.templates_dir)
+    _check_templates(ctx)
+    book = MessageBook(ctx.templates, ctx.severities, ctx.roles)
     deps = SlackDeps(ctx, CommandParser(ctx.severities, ctx.roles), book)
     gateway = SlackGateway(delivery_client(settings), book, deps.responder)
     scheduler = Scheduler(ctx, gateway, owner=_owner(), yield_to=deps.gate.quiet)
@@ -75,15 +75,11 @@ def build_runtime(
     return Runtime(settings, config, ctx.db, ctx, deps, client, bolt_app, scheduler, gateway)
 
 
-def _checked_templates(settings: Settings, ctx: ServiceContext) -> TemplateRenderer:
-    folder = settings.templates_dir
-    if not folder.is_dir():
-        raise ConfigError(f"WARROOM_TEMPLATES_DIR: {folder} is not a folder")
-    templates = TemplateRenderer(folder)
-    problems = check_templates(templates, ctx.severities, ctx.roles)
+def _check_templates(ctx: ServiceContext) -> None:
+    """A template that cannot render stops start-up, naming the file and line."""
+    problems = check_templates(ctx.templates, ctx.severities, ctx.roles, ctx.audiences)
     if problems:
         raise ConfigError("message templates cannot be used:\n  " + "\n  ".join(problems))
-    return templates
 
 
 def _owner() -> str:

@@ -87,7 +87,9 @@ def _templates_check(args: argparse.Namespace) -> int:
     settings = Settings()
     config = load_config(settings.config_path())
     templates = TemplateRenderer(settings.templates_dir)
-    problems = check_templates(templates, config.severity_scale(), config.role_catalog())
+    problems = check_templates(
+        templates, config.severity_scale(), config.role_catalog(), config.audience_list()
+    )
     for problem in problems:
         print(f"FAIL {problem}", file=sys.stderr)
     if not problems:

@@ -12,9 +12,18 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.domain.audiences import INCIDENT_CHANNEL, Audience, AudienceList
 from app.domain.durations import parse_duration
 from app.domain.roles import BUILTIN_ROLES, Role, RoleCatalog
 from app.domain.severity import Severity, SeverityScale
@@ -44,6 +53,51 @@ class SeverityConfig(_Strict):
     update_every: Duration | None = None
 
 
+class AudienceConfig(_Strict):
+    channel: str
+    min_severity: str | None = None
+    requires_approval: bool = False
+    automatic: bool = True
+
+    @field_validator("channel")
+    @classmethod
+    def _channel(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("say where: `incident` (the incident channel), #name or an ID")
+        return value.strip()
+
+
+DEFAULT_AUDIENCES: dict[str, dict[str, Any]] = {
+    "technical": {"channel": "incident"},
+    "business": {"channel": "#biz-updates", "min_severity": "sev2"},
+    "executive": {"channel": "#exec-updates", "min_severity": "sev1"},
+    "customer": {
+        "channel": "#customer-comms",
+        "min_severity": "sev1",
+        "requires_approval": True,
+        "automatic": False,
+    },
+    "regulator": {"channel": "#regulatory", "requires_approval": True, "automatic": False},
+}
+
+
+def _merge_audiences(value: Any) -> Any:
+    """Keys given in the file override the defaults field by field; `name: null` removes one."""
+    if value is None:
+        return DEFAULT_AUDIENCES
+    if not isinstance(value, dict):
+        return value
+    merged: dict[str, Any] = {k: dict(v) for k, v in DEFAULT_AUDIENCES.items()}
+    for key, given in value.items():
+        if given is None:
+            merged.pop(key, None)
+        elif isinstance(given, dict):
+            merged[key] = {**merged.get(key, {}), **given}
+        else:
+            merged[key] = given
+    return merged
+
+
 class RoleConfig(_Strict):
     description: str
     instructions: str = ""
@@ -70,6 +124,10 @@ class WarroomConfig(_Strict):
     severities: dict[str, SeverityConfig] = Field(default_factory=_default_severities)
     roles: dict[str, RoleConfig] = Field(default_factory=dict)
     admins: list[str] = Field(default_factory=list)
+    # Validated even when absent, so the defaults go through the same merge and checks.
+    audiences: Annotated[dict[str, AudienceConfig], BeforeValidator(_merge_audiences)] = Field(
+        default_factory=dict, validate_default=True
+    )
 
     @field_validator("severities")
     @classmethod
@@ -106,6 +164,40 @@ class WarroomConfig(_Strict):
         if not value.strip():
             raise ValueError("name a channel (#incidents) or give its ID (C012ABCDEF)")
         return value.strip()
+
+    @field_validator("audiences")
+    @classmethod
+    def _audience_keys(cls, value: dict[str, AudienceConfig]) -> dict[str, AudienceConfig]:
+        for key in value:
+            if not _KEY.match(key):
+                raise ValueError(f"{key!r} is not a valid audience name (lowercase, e.g. partners)")
+        if not any(a.channel == INCIDENT_CHANNEL for a in value.values()):
+            raise ValueError("keep one audience in the incident channel (channel: incident)")
+        return value
+
+    @model_validator(mode="after")
+    def _audience_severities(self) -> WarroomConfig:
+        names = list(self.severities)
+        for key, audience in list(self.audiences.items()):
+            wanted = audience.min_severity
+            ranked = re.fullmatch(r"sev(\d)", wanted or "")
+            if wanted not in self.severities and ranked and "sev1" not in self.severities:
+                # Severities were renamed (p1, p2…): "sev2" still means the second most severe.
+                nth = names[min(int(ranked.group(1)), len(names)) - 1]
+                self.audiences[key] = audience.model_copy(update={"min_severity": nth})
+                continue
+            if wanted is not None and wanted not in self.severities:
+                raise ValueError(
+                    f"audiences.{key}.min_severity: {audience.min_severity!r} is not one of the "
+                    f"severities ({', '.join(self.severities)})"
+                )
+        return self
+
+    def audience_list(self) -> AudienceList:
+        return AudienceList(
+            Audience(key, a.channel, a.min_severity, a.requires_approval, a.automatic)
+            for key, a in self.audiences.items()
+        )
 
     def severity_scale(self) -> SeverityScale:
         return SeverityScale(
@@ -167,8 +259,8 @@ def parse_config(raw: dict[str, Any], source: str = "configuration") -> WarroomC
 
 
 def _describe(err: Any) -> str:
-    key = ".".join(str(part) for part in err["loc"]) or "(top level)"
+    key = ".".join(str(part) for part in err["loc"])
     message = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         message = "unknown key (check its spelling against the README)"
-    return f"{key}: {message}"
+    return f"{key}: {message}" if key else message

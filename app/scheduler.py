@@ -9,9 +9,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any, Protocol
 
-from app.services import delivery
+from app.services import cadence, delivery
 from app.services.context import ServiceContext
 from app.services.delivery import GiveUp, RetryLater, Work
 
@@ -83,6 +84,11 @@ class Scheduler:
         else:
             loop.call_soon_threadsafe(self._wakeup.set)
 
+    def next_due(self) -> datetime | None:
+        """The earliest of: an outbox retry, a lapsing lease, an update or reminder falling due."""
+        times = [t for t in (delivery.next_due(self.ctx), cadence.next_wake(self.ctx)) if t]
+        return min(times) if times else None
+
     @property
     def idle(self) -> bool:
         """Nothing in flight and the loop asleep with nothing it could claim (for tests)."""
@@ -106,6 +112,7 @@ class Scheduler:
         claimed: list[Work] = []
         if slots > 0 and self._yield_to is not None and not await self._yield_to():
             slots = min(slots, UNDER_PRESSURE)  # acks are queued: deliver a trickle
+        await asyncio.to_thread(cadence.run_due, self.ctx)
         if slots > 0:
             claimed = await asyncio.to_thread(delivery.claim_ready, self.ctx, self.owner, slots)
             for work in claimed:
@@ -116,7 +123,7 @@ class Scheduler:
 
     async def _sleep(self) -> None:
         timeout = POLL
-        due = await asyncio.to_thread(delivery.next_due, self.ctx)
+        due = await asyncio.to_thread(self.next_due)
         if due is not None:
             timeout = min(POLL, max((due - self.ctx.clock.now()).total_seconds(), 0.0))
         self._waiting = True

@@ -77,6 +77,7 @@ class Warroom:
     general: str = ""
     announcements: str = ""
     seed: bool = True  # False: a second replica or a restart, the workspace already exists
+    audience_channels: dict[str, str] = field(default_factory=dict)  # name -> ID
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -87,6 +88,10 @@ class Warroom:
         else:
             self.general = self._channel_id("general")
             self.announcements = self._channel_id(ANNOUNCEMENTS)
+            self.audience_channels = {
+                name: self._channel_id(name)
+                for name in ("biz-updates", "exec-updates", "customer-comms", "regulatory")
+            }
         settings = Settings(
             slack_bot_token=self.fake.bot_token,
             slack_signing_secret=SIGNING_SECRET,
@@ -132,6 +137,10 @@ class Warroom:
         everyone = [p.alice, p.bob, p.carol, p.dana, p.admin]
         self.general = self.fake.add_channel("general", members=everyone)
         self.announcements = self.fake.add_channel(ANNOUNCEMENTS, members=everyone)
+        self.audience_channels = {
+            name: self.fake.add_channel(name, members=everyone)
+            for name in ("biz-updates", "exec-updates", "customer-comms", "regulatory")
+        }
 
     def _channel_id(self, name: str) -> str:
         channel = self.fake.channel_by_name(name)
@@ -236,6 +245,13 @@ class Warroom:
             json.dumps(r, ensure_ascii=False) for rs in self.fake.responses.values() for r in rs
         ]
         return "\n".join(calls + replies)
+
+    def said(self, channel_id: str, fragment: str) -> str:
+        """The newest message in a channel that contains `fragment`."""
+        for text in reversed(self.texts(channel_id)):
+            if fragment in text:
+                return text
+        raise AssertionError(f"nothing in {channel_id} says {fragment!r}: {self.texts(channel_id)}")
 
     def texts(self, channel_id: str) -> list[str]:
         """Every message in a channel as one string (text plus block texts), oldest first."""

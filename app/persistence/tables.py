@@ -123,3 +123,55 @@ class ProcessedEvent(SQLModel, table=True):
     __tablename__ = "processed_events"
     event_id: str = Field(primary_key=True)
     received_at: datetime = _time()
+
+
+class AudienceClock(SQLModel, table=True):
+    """The update rhythm of one audience of one incident.
+
+    `wake_at` is when the scheduler must next look at this row (an update due, a reminder, an
+    overdue notice); NULL while nothing is pending. It is indexed: finding due work is a range
+    scan on this index, whatever the number of active incidents.
+    """
+
+    __tablename__ = "audience_clocks"
+
+    incident_id: int = Field(foreign_key="incidents.id", primary_key=True)
+    audience: str = Field(primary_key=True)
+    last_update_at: datetime = _time()
+    due_at: datetime | None = _time(nullable=True)
+    wake_at: datetime | None = _time(nullable=True, index=True)
+    reminded_at: datetime | None = _time(nullable=True)  # a person was asked to publish
+    overdue_told_at: datetime | None = _time(nullable=True)  # the commander was told
+    updates_sent: int = 0
+
+
+class StatusUpdate(SQLModel, table=True):
+    """An update that went out (automatic or by a person), with what it said."""
+
+    __tablename__ = "status_updates"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incidents.id", index=True)
+    at: datetime = _time()
+    author: str  # a Slack user ID, or "warroom" for the cadence
+    automatic: bool = False
+    audiences: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    held_back: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    what_changed: str = ""
+    impact: str = ""
+    uncertain: str = ""
+    next_steps: str = ""
+
+
+class UpdateDraft(SQLModel, table=True):
+    """What a person typed into the update form, kept between the form and its preview."""
+
+    __tablename__ = "update_drafts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incidents.id", index=True)
+    author: str
+    created_at: datetime = _time()
+    fields: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    audiences: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    published_update_id: int | None = Field(default=None, foreign_key="status_updates.id")

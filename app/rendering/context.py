@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from app.domain.durations import humanize
 from app.domain.incident import IncidentSnapshot
 from app.domain.roles import Role
+from app.domain.status import Status
 from app.domain.text import mention
 from app.rendering.templates import Markup
 
@@ -43,13 +45,19 @@ class IncidentView:
     impact: str
     summary: str
     commander: Markup
+    comms: Markup
     declared_by: Markup
     declared_at: Markup
     channel: Markup
     roles: list[RoleView]
+    age: str  # how long since it was declared, at the time of rendering
+    time_to_containment: str
+    time_to_resolution: str
 
 
-def incident_view(incident: IncidentSnapshot, catalog: dict[str, Role]) -> IncidentView:
+def incident_view(
+    incident: IncidentSnapshot, catalog: dict[str, Role], now: datetime | None = None
+) -> IncidentView:
     return IncidentView(
         ref=incident.ref,
         number=incident.number,
@@ -62,6 +70,7 @@ def incident_view(incident: IncidentSnapshot, catalog: dict[str, Role]) -> Incid
         impact=incident.impact,
         summary=incident.summary,
         commander=person(incident.commander),
+        comms=person(incident.holder("comms")),
         declared_by=person(incident.declared_by),
         declared_at=slack_date(incident.declared_at),
         channel=channel_link(incident),
@@ -70,7 +79,15 @@ def incident_view(incident: IncidentSnapshot, catalog: dict[str, Role]) -> Incid
             for slot in incident.roles
             if slot.role in catalog
         ],
+        age=humanize(now - incident.declared_at) if now else "",
+        time_to_containment=_since_declared(incident, Status.CONTAINED),
+        time_to_resolution=_since_declared(incident, Status.RESOLVED),
     )
+
+
+def _since_declared(incident: IncidentSnapshot, status: Status) -> str:
+    reached = incident.milestones.get(status.value)
+    return humanize(reached - incident.declared_at) if reached else "not recorded"
 
 
 def role_view(role: Role, holder: str | None = None) -> RoleView:
@@ -86,3 +103,41 @@ def role_view(role: Role, holder: str | None = None) -> RoleView:
 
 def channel_link(incident: IncidentSnapshot) -> Markup:
     return Markup(f"<#{incident.channel_id}>") if incident.channel_id else Markup(incident.ref)
+
+
+@dataclass(frozen=True)
+class UpdateView:
+    """What a person wrote for an update (for automatic ones: the last human narrative)."""
+
+    what_changed: str
+    impact: str
+    uncertain: str
+    next_steps: str
+    author: Markup
+    automatic: bool
+    at: Markup
+
+
+@dataclass(frozen=True)
+class ChangeView:
+    """A timeline entry since the audience's last update."""
+
+    at: Markup
+    who: Markup
+    kind: str  # severity, status, role, note, pinned, decision…
+    text: str
+
+
+@dataclass(frozen=True)
+class AudienceView:
+    key: str
+    title: str
+
+
+def change_view(at: datetime, actor: str, kind: str, text: str) -> ChangeView:
+    who = Markup("Warroom") if actor == "warroom" else person(actor)
+    return ChangeView(slack_time(at), who, kind, text)
+
+
+def slack_time(moment: datetime) -> Markup:
+    return Markup(f"<!date^{int(moment.timestamp())}^{{time}}|{moment:%H:%M} UTC>")

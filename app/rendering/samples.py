@@ -6,19 +6,31 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from app.domain.audiences import AudienceList
 from app.domain.incident import IncidentSnapshot, RoleSlot
 from app.domain.roles import RoleCatalog
 from app.domain.severity import SeverityScale
 from app.domain.status import Status
-from app.rendering.context import incident_view, person, role_view
-from app.rendering.templates import TemplateProblem, TemplateRenderer
+from app.rendering.context import (
+    AudienceView,
+    UpdateView,
+    change_view,
+    incident_view,
+    person,
+    role_view,
+    slack_date,
+)
+from app.rendering.templates import Markup, TemplateProblem, TemplateRenderer
 
 SAMPLE_TITLE = "Fraud model precision dropped 15% <!channel> & {{ 7*7 }}"
 
 
+SAMPLE_DECLARED = datetime(2026, 3, 4, 2, 15, tzinfo=UTC)
+
+
 def sample_incident(severities: SeverityScale, roles: RoleCatalog) -> IncidentSnapshot:
-    declared = datetime(2026, 3, 4, 2, 15, tzinfo=UTC)
-    holders = {"commander": "U0SAMPLE1", "tech-lead": "U0SAMPLE2"}
+    declared = SAMPLE_DECLARED
+    holders = {"commander": "U0SAMPLE1", "tech-lead": "U0SAMPLE2", "comms": "U0SAMPLE3"}
     return IncidentSnapshot(
         number=42,
         title=SAMPLE_TITLE,
@@ -36,29 +48,85 @@ def sample_incident(severities: SeverityScale, roles: RoleCatalog) -> IncidentSn
     )
 
 
+SAMPLE_NARRATIVE = UpdateView(
+    what_changed="Rolled back fraud-scorer to v41 at 02:40 <@U0SAMPLE2> {{ 7*7 }}",
+    impact="About 1,200 card payments wrongly declined in the EU since 02:00 UTC",
+    uncertain="Whether the upstream schema change also reached the chargeback model",
+    next_steps="Confirm precision is back to baseline; patch the feature pipeline",
+    author=person("U0SAMPLE1"),
+    automatic=False,
+    at=slack_date(SAMPLE_DECLARED + timedelta(minutes=45)),
+)
+
+
 def sample_contexts(
-    severities: SeverityScale, roles: RoleCatalog
+    severities: SeverityScale, roles: RoleCatalog, audiences: AudienceList | None = None
 ) -> dict[str, Callable[[], dict[str, Any]]]:
     """Template name -> the context the app renders it with, filled with sample data."""
     catalog = {r.key: r for r in roles}
-    view = incident_view(sample_incident(severities, roles), catalog)
-    return {
-        "kickoff": lambda: {"incident": view},
-        "announcement": lambda: {"incident": view},
+    incident = sample_incident(severities, roles)
+    now = SAMPLE_DECLARED + timedelta(hours=1)
+    view = incident_view(incident, catalog, now)
+    base: dict[str, Any] = {"incident": view}
+    contexts: dict[str, Callable[[], dict[str, Any]]] = {
+        "kickoff": lambda: base,
+        "announcement": lambda: base,
         "role_instructions": lambda: {
-            "incident": view,
+            **base,
             "role": role_view(roles.get("tech-lead")),
             "assigned_by": person("U0SAMPLE1"),
         },
+        "reminders/narrative_request": lambda: {
+            **base,
+            "owner": person("U0SAMPLE3"),
+            "audiences": ["Technical", "Business"],
+            "next_update": slack_date(now + timedelta(minutes=30)),
+        },
+        "reminders/update_due": lambda: {
+            **base,
+            "owners": Markup("<@U0SAMPLE3> <@U0SAMPLE1>"),
+            "audiences": ["Customer"],
+            "due": slack_date(now),
+        },
+        "reminders/update_overdue": lambda: {
+            **base,
+            "audiences": ["Customer"],
+            "due": slack_date(now),
+            "silent_for": "45m",
+        },
+        "reminders/held_back": lambda: {
+            **base,
+            "owner": person("U0SAMPLE3"),
+            "audience": "Customer",
+            "template": "updates/customer",
+            "reason": "not approved",
+        },
     }
+    for audience in audiences or []:
+        update = {
+            **base,
+            "update": SAMPLE_NARRATIVE,
+            "changes": [
+                change_view(now, "U0SAMPLE2", "status", "Status investigating → contained")
+            ],
+            "decisions_pending": [],
+            "next_update": slack_date(now + timedelta(minutes=30)),
+            "audience": AudienceView(audience.key, audience.title),
+        }
+        contexts[f"updates/{audience.key}"] = lambda update=update: update  # type: ignore[misc]
+        contexts[f"resolution/{audience.key}"] = lambda update=update: update  # type: ignore[misc]
+    return contexts
 
 
 def check_templates(
-    templates: TemplateRenderer, severities: SeverityScale, roles: RoleCatalog
+    templates: TemplateRenderer,
+    severities: SeverityScale,
+    roles: RoleCatalog,
+    audiences: AudienceList | None = None,
 ) -> list[str]:
     """Every problem found, each naming the file (and line when known)."""
     problems = []
-    for name, context in sample_contexts(severities, roles).items():
+    for name, context in sample_contexts(severities, roles, audiences).items():
         if not templates.exists(name):
             problems.append(f"{templates.folder / (name + '.j2')}: missing")
             continue

@@ -55,10 +55,23 @@ class TemplateRenderer:
     def exists(self, name: str) -> bool:
         return (self.folder / f"{name}{SUFFIX}").is_file()
 
-    def render(self, name: str, **context: Any) -> str:
-        """Render and tidy: surrounding blank lines dropped, runs of blank lines folded."""
+    def source(self, name: str) -> bytes:
+        return (self.folder / f"{name}{SUFFIX}").read_bytes()
+
+    def render(self, name: str, source: bytes | None = None, **context: Any) -> str:
+        """Render and tidy: surrounding blank lines dropped, runs of blank lines folded.
+
+        With `source`, render exactly those bytes (the ones whose approval was checked)."""
         try:
-            template = self._env.get_template(f"{name}{SUFFIX}")
+            if source is None:
+                template = self._env.get_template(f"{name}{SUFFIX}")
+            else:
+                code = self._env.compile(
+                    source.decode("utf-8"), name=f"{name}{SUFFIX}", filename=self._path(name)
+                )
+                template = self._env.template_class.from_code(
+                    self._env, code, self._env.make_globals(None)
+                )
             text = template.render(**context)
         except TemplateSyntaxError as exc:
             raise TemplateProblem(f"{self._path(name)}, line {exc.lineno}: {exc.message}") from exc

@@ -7,16 +7,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session
 
 from app.clock import Clock
-from app.config import WarroomConfig
+from app.config import SHIPPED_TEMPLATES, WarroomConfig
+from app.domain.audiences import AudienceList
 from app.domain.roles import RoleCatalog
 from app.domain.severity import SeverityScale
 from app.persistence.engine import Database
 from app.persistence.tables import OutboxMessage, TimelineEntry
+from app.rendering.approvals import ApprovalBook
+from app.rendering.templates import TemplateRenderer
 
 BOT_ACTOR = "warroom"
 
@@ -36,12 +40,16 @@ class ServiceContext:
     db: Database
     config: WarroomConfig
     clock: Clock
+    templates_dir: Path = SHIPPED_TEMPLATES
     wake: Callable[[], None] = field(default=lambda: None)  # new outbox work: nudge the scheduler
 
     def __post_init__(self) -> None:
         self.severities: SeverityScale = self.config.severity_scale()
         self.roles: RoleCatalog = self.config.role_catalog()
+        self.audiences: AudienceList = self.config.audience_list()
         self.admins: frozenset[str] = frozenset(self.config.admins)
+        self.templates = TemplateRenderer(self.templates_dir)
+        self.approvals = ApprovalBook(self.templates_dir)
 
     @contextmanager
     def unit(self) -> Iterator[Unit]:
@@ -104,6 +112,21 @@ class Unit:
             channel=user_id,
             payload={"message": message, "params": params},
             sequence_key=f"dm:{user_id}",
+        )
+
+    def post_text(
+        self, incident_id: int, text: str, *, channel: str | None = None, **extra: Any
+    ) -> OutboxMessage:
+        """Words already rendered from a template (an update, a reminder), posted as they are.
+
+        `channel` None means the incident channel; a user ID means a direct message."""
+        key = f"incident:{incident_id}" if channel is None else f"channel:{channel}"
+        return self.say(
+            Op.POST,
+            incident_id=incident_id,
+            channel=channel,
+            payload={"message": "text", "params": {"text": text, **extra}},
+            sequence_key=key,
         )
 
     def refresh(self, incident_id: int) -> OutboxMessage:

@@ -9,6 +9,7 @@ from app.domain.errors import InvalidInput
 from app.domain.roles import COMMANDER
 from app.domain.status import Status
 from app.persistence.tables import Incident, RoleAssignment, StatusMilestone
+from app.services import cadence
 from app.services.context import Op, ServiceContext, Unit
 
 MAX_TITLE = 150
@@ -73,6 +74,7 @@ def declare_incident(ctx: ServiceContext, d: Declaration) -> Declared:
         assert incident.id is not None
         incident.channel_name = incident_channel_name(incident.id, title)
         _record_start(unit, incident)
+        cadence.start(ctx, unit, incident)
         _plan_slack_steps(ctx, unit, incident, d.response_url)
         return Declared(incident.id, incident.channel_name, severity.key)
 
@@ -119,6 +121,7 @@ def _plan_slack_steps(
             channel=ctx.config.announcements_channel,
             payload={"message": "announcement", "params": {}, "record_as": "announcement"},
             depends_on=channel.id,  # it links to the channel
+            sequence_key=f"channel:{ctx.config.announcements_channel}",
         )
     unit.say(
         Op.RESPOND,

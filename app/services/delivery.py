@@ -299,6 +299,14 @@ def mark_dead(ctx: ServiceContext, work: Work, error: str) -> None:
             unit.direct_message(
                 row.incident_id, work.incident.declared_by, "channel_failed", error=error
             )
+        audience = row.payload.get("params", {}).get("audience")
+        if audience and row.channel is not None and row.incident_id is not None:
+            unit.post_text(  # an audience is left in silence: say so where people look
+                row.incident_id,
+                f":warning: The {audience} update could not be posted to {row.channel} "
+                f"(Slack said `{error}`). Check `audiences.{audience}.channel` in the "
+                "configuration, and invite Warroom if the channel is private.",
+            )
 
 
 def _bury(row: OutboxMessage, now: datetime, error: str) -> None:

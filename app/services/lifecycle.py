@@ -9,6 +9,7 @@ from app.domain.permissions import ensure_may_manage
 from app.domain.roles import COMMANDER
 from app.domain.status import Status, check_transition, parse_status
 from app.persistence.tables import Incident, StatusMilestone
+from app.services import cadence, closing
 from app.services.context import ServiceContext, Unit
 from app.services.lookup import current_holders, incident_in_channel
 
@@ -40,6 +41,7 @@ def change_severity(
             f"Severity {before.upper()} → {severity.key.upper()}"
             + (f": {reason}" if reason else ""),
         )
+        cadence.reschedule(ctx, unit, incident)  # e.g. sev3 → sev1 after 40 quiet minutes: due now
         unit.post_in_incident(
             incident.id,
             "severity_changed",
@@ -77,7 +79,8 @@ def resolve(ctx: ServiceContext, channel_id: str, summary: str, actor: str) -> C
         if before is Status.RESOLVED:
             raise InvalidInput(f"{incident.ref} is already resolved.")
         incident.summary = summary.strip()
-        _move(unit, incident, Status.RESOLVED, summary, actor, "resolved")
+        _move(unit, incident, Status.RESOLVED, summary, actor, None)
+        closing.resolution_notices(ctx, unit, incident, actor)
         return Changed(incident.ref, before.value, Status.RESOLVED.value)
 
 
@@ -87,6 +90,7 @@ def reopen(ctx: ServiceContext, channel_id: str, reason: str, actor: str) -> Cha
         if incident.status != Status.RESOLVED.value:
             raise InvalidInput(f"{incident.ref} is not resolved, so there is nothing to reopen.")
         _move(unit, incident, Status.INVESTIGATING, reason, actor, "reopened")
+        cadence.reschedule(ctx, unit, incident)
         return Changed(incident.ref, Status.RESOLVED.value, Status.INVESTIGATING.value)
 
 
@@ -101,7 +105,7 @@ def _managed_incident(
 
 
 def _move(
-    unit: Unit, incident: Incident, status: Status, reason: str, actor: str, message: str
+    unit: Unit, incident: Incident, status: Status, reason: str, actor: str, message: str | None
 ) -> None:
     assert incident.id is not None
     before = incident.status
@@ -118,7 +122,8 @@ def _move(
         "status",
         f"Status {before} → {status.value}" + (f": {reason}" if reason else ""),
     )
-    unit.post_in_incident(
-        incident.id, message, before=before, after=status.value, reason=reason, by=actor
-    )
+    if message:
+        unit.post_in_incident(
+            incident.id, message, before=before, after=status.value, reason=reason, by=actor
+        )
     unit.refresh(incident.id)

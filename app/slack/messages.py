@@ -12,7 +12,7 @@ from app.rendering.context import incident_view, person, role_view
 from app.rendering.templates import TemplateRenderer
 from app.slack.blocks import incident as standing
 from app.slack.blocks import notices
-from app.slack.blocks.common import Message, fallback, section
+from app.slack.blocks.common import Message, fallback, section, sections
 
 
 class MessageBook:
@@ -36,6 +36,7 @@ class MessageBook:
             "role_instructions": self.role_instructions,
             "note_added": notices.note_added,
             "channel_failed": notices.channel_failed,
+            "text": lambda i, p: rendered(p["text"]),  # words already rendered from a template
         }
 
     def render(self, kind: str, incident: IncidentSnapshot, params: dict[str, Any]) -> Message:
@@ -66,3 +67,8 @@ class MessageBook:
     def _title(self, role_key: str) -> str:
         role = self._catalog.get(role_key)
         return role.title if role else role_key
+
+
+def rendered(text: str) -> Message:
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    return Message(text=fallback(first), blocks=sections(text, most=20))

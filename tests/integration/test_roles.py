@@ -111,7 +111,7 @@ async def test_reassigning_keeps_the_history(warroom: Warroom) -> None:
     history = [a for a in warroom.rows(RoleAssignment) if a.role == "tech-lead"]
     assert [(a.user_id, a.ended_at is None) for a in history] == [(p.bob, False), (p.carol, True)]
     assert history[0].ended_at == history[1].started_at
-    assert "taking over from" in warroom.texts(channel)[-1]
+    assert warroom.said(channel, "taking over from")
     roster = await warroom.command("roles", channel=channel)
     text = await roster.wait_for_later(lambda r: "roles" in r)
     assert f"*Tech Lead:* <@{p.carol}>" in text and "*Comms:* _unfilled_" in text

@@ -1,0 +1,61 @@
+"""Who hears about an incident, where, and whether a person must press publish."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from app.domain.severity import SeverityScale
+
+INCIDENT_CHANNEL = "incident"  # an audience whose channel is the incident's own
+
+
+@dataclass(frozen=True)
+class Audience:
+    key: str
+    channel: str  # "incident", a #name or a channel ID
+    min_severity: str | None = None
+    requires_approval: bool = False
+    automatic: bool = True
+
+    @property
+    def in_incident_channel(self) -> bool:
+        return self.channel == INCIDENT_CHANNEL
+
+    @property
+    def title(self) -> str:
+        return self.key.replace("-", " ").replace("_", " ").capitalize()
+
+    @property
+    def sent_automatically(self) -> bool:
+        """Approval-required wording is never sent without a person pressing publish."""
+        return self.automatic and not self.requires_approval
+
+    def applies(self, severity: str, private: bool, scale: SeverityScale) -> bool:
+        """Whether this audience follows an incident of this severity on the cadence.
+
+        Private incidents go only to the incident channel unless a person publishes more.
+        """
+        if private and not self.in_incident_channel:
+            return False
+        if self.min_severity is None:
+            return True
+        return scale.describe(severity).rank <= scale.describe(self.min_severity).rank
+
+
+class AudienceList:
+    def __init__(self, audiences: Iterable[Audience]) -> None:
+        self._by_key = {a.key: a for a in audiences}
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._by_key.values())
+
+    @property
+    def keys(self) -> list[str]:
+        return list(self._by_key)
+
+    def get(self, key: str) -> Audience | None:
+        return self._by_key.get(key)
+
+    def following(self, severity: str, private: bool, scale: SeverityScale) -> list[Audience]:
+        return [a for a in self if a.applies(severity, private, scale)]

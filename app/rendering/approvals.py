@@ -1,0 +1,87 @@
+"""Pre-approved wording: a lock file beside the templates records who approved which content.
+
+`warroom templates approve <name> --by "<who>"` stores the template's SHA-256, the approver and
+the date in `approvals.lock`, committed with the templates. A template whose file no longer
+matches its recorded hash is no longer approved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+
+from app.rendering.templates import SUFFIX
+
+LOCK_FILE = "approvals.lock"
+
+
+@dataclass(frozen=True)
+class Approval:
+    sha256: str
+    approved_by: str
+    approved_on: str  # ISO date
+
+    @property
+    def label(self) -> str:
+        return f"approved by {self.approved_by} on {self.approved_on}"
+
+
+@dataclass(frozen=True)
+class ApprovalStatus:
+    name: str
+    approval: Approval | None
+    current_sha256: str | None  # None: the template file is missing
+
+    @property
+    def approved(self) -> bool:
+        return self.approval is not None and self.approval.sha256 == self.current_sha256
+
+    @property
+    def label(self) -> str:
+        if self.current_sha256 is None:
+            return "missing"
+        if self.approval is None:
+            return "not approved"
+        if not self.approved:
+            return f"changed since it was {self.approval.label}"
+        return self.approval.label
+
+
+def content_hash(source: bytes) -> str:
+    return hashlib.sha256(source).hexdigest()
+
+
+class ApprovalBook:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.lock_path = folder / LOCK_FILE
+
+    def approvals(self) -> dict[str, Approval]:
+        if not self.lock_path.exists():
+            return {}
+        raw = json.loads(self.lock_path.read_text(encoding="utf-8"))
+        return {name: Approval(**fields) for name, fields in raw.items()}
+
+    def status(self, name: str, source: bytes | None = None) -> ApprovalStatus:
+        """Whether `name` (or the exact `source` about to be rendered) is approved."""
+        if source is None:
+            path = self.folder / f"{name}{SUFFIX}"
+            source = path.read_bytes() if path.is_file() else None
+        current = content_hash(source) if source is not None else None
+        return ApprovalStatus(name, self.approvals().get(name), current)
+
+    def approve(self, name: str, by: str, on: date) -> Approval:
+        path = self.folder / f"{name}{SUFFIX}"
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no such template")
+        if not by.strip():
+            raise ValueError('say who approves: --by "Jane Doe, Legal"')
+        approval = Approval(content_hash(path.read_bytes()), by.strip(), on.isoformat())
+        approvals = self.approvals()
+        approvals[name] = approval
+        text = json.dumps({k: asdict(v) for k, v in sorted(approvals.items())}, indent=2)
+        self.lock_path.write_text(text + "\n", encoding="utf-8")
+        return approval

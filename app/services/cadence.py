@@ -1,0 +1,267 @@
+"""The update cadence: every audience of every active incident has a clock in the database.
+
+`run_due` is what the scheduler calls. It takes each incident with due clocks under a row lock
+(`FOR UPDATE SKIP LOCKED` on PostgreSQL), so with any number of replicas each due update is
+decided once, and writes the updates and reminders to the outbox in that same transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.domain.audiences import Audience
+from app.domain.cadence import next_due, overdue_after
+from app.domain.durations import humanize
+from app.domain.roles import COMMANDER
+from app.domain.status import Status
+from app.persistence.tables import AudienceClock, Incident, StatusUpdate
+from app.rendering.context import person, slack_date
+from app.rendering.templates import Markup
+from app.services.compose import Composed, Composer, Narrative, last_narrative
+from app.services.context import BOT_ACTOR, ServiceContext, Unit
+
+BATCH = 50  # incidents handled per scheduler tick
+
+
+def start(ctx: ServiceContext, unit: Unit, incident: Incident) -> None:
+    """At declaration: the declaration counts as every audience's first update."""
+    assert incident.id is not None
+    for audience in ctx.audiences:
+        row = AudienceClock(
+            incident_id=incident.id, audience=audience.key, last_update_at=incident.declared_at
+        )
+        schedule(ctx, row, incident)
+        unit.session.add(row)
+
+
+def reschedule(ctx: ServiceContext, unit: Unit, incident: Incident) -> None:
+    """Severity changed or the incident reopened: every due time is recomputed at once."""
+    for row in clocks(unit.session, incident):
+        schedule(ctx, row, incident)
+        unit.session.add(row)
+
+
+def schedule(ctx: ServiceContext, row: AudienceClock, incident: Incident) -> None:
+    audience = ctx.audiences.get(row.audience)
+    severity = ctx.severities.describe(incident.severity)
+    follows = (
+        audience is not None
+        and incident.status != Status.RESOLVED.value
+        and audience.applies(incident.severity, incident.private, ctx.severities)
+    )
+    row.due_at = next_due(row.last_update_at, severity) if follows else None
+    if row.due_at is None or audience is None:
+        row.wake_at = None
+    elif audience.sent_automatically or row.reminded_at is None:
+        row.wake_at = row.due_at
+    elif row.overdue_told_at is None:
+        row.wake_at = overdue_after(row.due_at, severity)
+    else:
+        row.wake_at = None
+
+
+def updated(ctx: ServiceContext, row: AudienceClock, incident: Incident, now: datetime) -> None:
+    """An update reached this audience: its clock starts again from now."""
+    row.last_update_at = now
+    row.updates_sent += 1
+    row.reminded_at = None
+    row.overdue_told_at = None
+    schedule(ctx, row, incident)
+
+
+def clocks(session: Session, incident: Incident) -> list[AudienceClock]:
+    return list(session.exec(select(AudienceClock).where(AudienceClock.incident_id == incident.id)))
+
+
+# --- the scheduler's side ------------------------------------------------------------------
+
+
+def next_wake(ctx: ServiceContext) -> datetime | None:
+    now = ctx.clock.now()
+    with ctx.db.read() as session:
+        return session.exec(
+            select(func.min(AudienceClock.wake_at)).where(col(AudienceClock.wake_at) > now)
+        ).one()
+
+
+def due_incidents(session: Session, now: datetime, limit: int) -> list[int]:
+    """Incidents with a clock due, earliest first: a range scan on the wake_at index."""
+    rows = session.exec(
+        select(AudienceClock.incident_id, func.min(AudienceClock.wake_at))
+        .where(col(AudienceClock.wake_at) <= now)
+        .group_by(col(AudienceClock.incident_id))
+        .order_by(func.min(AudienceClock.wake_at))
+        .limit(limit)
+    )
+    return [incident_id for incident_id, _ in rows]
+
+
+def run_due(ctx: ServiceContext, limit: int = BATCH) -> int:
+    """Send what is due, remind who must publish, tell commanders what is overdue."""
+    with ctx.db.read() as session:
+        due = due_incidents(session, ctx.clock.now(), limit)
+    return sum(_tick_incident(ctx, incident_id) for incident_id in due)
+
+
+def _tick_incident(ctx: ServiceContext, incident_id: int) -> bool:
+    with ctx.unit() as unit:
+        incident = unit.session.exec(
+            select(Incident).where(Incident.id == incident_id).with_for_update(skip_locked=True)
+        ).first()
+        if incident is None:
+            return False  # another replica has it right now
+        due = [r for r in clocks(unit.session, incident) if r.wake_at and r.wake_at <= unit.now]
+        if not due:
+            return False  # another replica handled it a moment ago
+        _Tick(ctx, unit, incident).run(due)
+        return True
+
+
+class _Tick:
+    """One incident's due clocks, handled together: one update round, one reminder."""
+
+    def __init__(self, ctx: ServiceContext, unit: Unit, incident: Incident) -> None:
+        self.ctx, self.unit, self.incident = ctx, unit, incident
+        self.composer = Composer(ctx, unit.session, incident)
+        self.severity = ctx.severities.describe(incident.severity)
+        self.now = unit.now
+
+    def run(self, due: list[AudienceClock]) -> None:
+        sent: list[Audience] = []
+        remind: list[AudienceClock] = []
+        overdue: list[AudienceClock] = []
+        for row in due:
+            audience = self.ctx.audiences.get(row.audience)
+            if audience is None or self.incident.status == Status.RESOLVED.value:
+                row.wake_at = None
+            elif audience.sent_automatically and self._send(audience, row):
+                sent.append(audience)
+            elif row.reminded_at is None:
+                row.reminded_at = self.now
+                remind.append(row)
+            else:
+                row.overdue_told_at = self.now
+                overdue.append(row)
+            if audience is not None and audience not in sent:
+                schedule(self.ctx, row, self.incident)
+            self.unit.session.add(row)
+        self._after_sending(sent)
+        self._remind(remind)
+        self._tell_commander(overdue)
+
+    def _send(self, audience: Audience, row: AudienceClock) -> bool:
+        assert self.incident.id is not None
+        narrative = last_narrative(self.unit.session, self.incident.id)
+        narrative = Narrative(
+            impact=self.incident.impact,
+            uncertain=narrative.uncertain,
+            next_steps=narrative.next_steps,
+        )
+        composed = self.composer.compose(
+            audience,
+            "updates",
+            narrative,
+            BOT_ACTOR,
+            self.now,
+            since=row.last_update_at,
+            next_update=next_due(self.now, self.severity),
+        )
+        if not composed.sendable:
+            return False
+        deliver(self.unit, self.incident, composed)
+        updated(self.ctx, row, self.incident, self.now)
+        return True
+
+    def _after_sending(self, sent: list[Audience]) -> None:
+        if not sent:
+            return
+        assert self.incident.id is not None
+        titles = [a.title for a in sent]
+        self.unit.session.add(
+            StatusUpdate(
+                incident_id=self.incident.id,
+                at=self.now,
+                author=BOT_ACTOR,
+                automatic=True,
+                audiences=[a.key for a in sent],
+            )
+        )
+        self.unit.log(
+            self.incident.id, BOT_ACTOR, "update", "Automatic update to " + ", ".join(titles)
+        )
+        text = self.composer.render(
+            "reminders/narrative_request",
+            self.now,
+            owner=person(self._comms()),
+            audiences=titles,
+            next_update=_date(next_due(self.now, self.severity)),
+        )
+        self.unit.post_text(self.incident.id, text)
+
+    def _remind(self, rows: list[AudienceClock]) -> None:
+        if not rows:
+            return
+        assert self.incident.id is not None
+        owners = {self._comms(), self.composer.picture.commander}
+        text = self.composer.render(
+            "reminders/update_due",
+            self.now,
+            owners=Markup(" ".join(str(person(o)) for o in sorted(o for o in owners if o))),
+            audiences=self._titles(rows),
+            due=_date(min(r.due_at or self.now for r in rows)),
+        )
+        self.unit.post_text(self.incident.id, text)
+
+    def _tell_commander(self, rows: list[AudienceClock]) -> None:
+        commander = self.composer.picture.commander
+        if not rows or commander is None:
+            return
+        assert self.incident.id is not None
+        last = min(r.last_update_at for r in rows)
+        text = self.composer.render(
+            "reminders/update_overdue",
+            self.now,
+            audiences=self._titles(rows),
+            due=_date(min(r.due_at or self.now for r in rows)),
+            silent_for=humanize(self.now - last),
+        )
+        self.unit.post_text(self.incident.id, text, channel=commander)
+
+    def _comms(self) -> str | None:
+        return self.composer.picture.holder("comms") or self.composer.picture.holder(COMMANDER)
+
+    def _titles(self, rows: list[AudienceClock]) -> list[str]:
+        found = [self.ctx.audiences.get(r.audience) for r in rows]
+        return [a.title for a in found if a is not None]
+
+
+def deliver(unit: Unit, incident: Incident, composed: Composed) -> None:
+    """The composed words into the outbox, to the audience's channel."""
+    assert incident.id is not None and composed.text is not None
+    audience = composed.audience
+    channel = None if audience.in_incident_channel else audience.channel
+    unit.post_text(incident.id, composed.text, channel=channel, audience=audience.key)
+
+
+def hold_back(unit: Unit, composer: Composer, incident: Incident, composed: Composed) -> None:
+    """Unapproved wording is never sent: comms (or the commander) is told in the channel, and
+    the audience's update stays pending (its clock does not restart)."""
+    assert incident.id is not None
+    owner = composer.picture.holder("comms") or composer.picture.commander
+    text = composer.render(
+        "reminders/held_back",
+        unit.now,
+        owner=person(owner),
+        audience=composed.audience.title,
+        template=composed.template,
+        reason=composed.held_back or "not approved",
+    )
+    unit.post_text(incident.id, text)
+
+
+def _date(moment: datetime | None) -> Any:
+    return slack_date(moment) if moment else None

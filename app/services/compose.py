@@ -1,0 +1,147 @@
+"""Words for an audience: the incident's current state rendered through that audience's
+template, refused when the audience only takes approved wording and the template is not it.
+
+Rendering happens here, when the update is decided, so what is stored in the outbox is exactly
+the text whose approval was checked (rendered from the bytes that were hashed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.domain.audiences import Audience
+from app.domain.incident import IncidentSnapshot
+from app.persistence.tables import Incident, StatusUpdate, TimelineEntry
+from app.rendering.context import (
+    AudienceView,
+    IncidentView,
+    UpdateView,
+    change_view,
+    incident_view,
+    person,
+    slack_date,
+)
+from app.services.context import ServiceContext
+from app.services.lookup import snapshot
+
+MAX_CHANGES = 12
+QUIET_KINDS = ("update", "declared")  # not news to an audience that got the update itself
+
+
+@dataclass(frozen=True)
+class Narrative:
+    """What a person writes for an update."""
+
+    what_changed: str = ""
+    impact: str = ""
+    uncertain: str = ""
+    next_steps: str = ""
+
+
+@dataclass(frozen=True)
+class Composed:
+    audience: Audience
+    template: str
+    text: str | None  # None: held back
+    approval: str | None  # "approved by X on date", when the template has an approval record
+    held_back: str | None = None  # why it may not be sent
+
+    @property
+    def sendable(self) -> bool:
+        return self.text is not None
+
+
+class Composer:
+    """Renders for one incident inside one transaction, reading its state once."""
+
+    def __init__(self, ctx: ServiceContext, session: Session, incident: Incident) -> None:
+        self.ctx, self.session, self.incident = ctx, session, incident
+        self.picture: IncidentSnapshot = snapshot(session, incident, ctx.severities, ctx.roles)
+        self._catalog = {r.key: r for r in ctx.roles}
+
+    def view(self, now: datetime) -> IncidentView:
+        return incident_view(self.picture, self._catalog, now)
+
+    def compose(
+        self,
+        audience: Audience,
+        kind: str,  # "updates" or "resolution"
+        narrative: Narrative,
+        author: str,
+        now: datetime,
+        *,
+        since: datetime,
+        next_update: datetime | None,
+    ) -> Composed:
+        name = f"{kind}/{audience.key}"
+        if not self.ctx.templates.exists(name):
+            return Composed(audience, name, None, None, f"missing ({name}.j2)")
+        source = self.ctx.templates.source(name)
+        status = self.ctx.approvals.status(name, source)
+        approval = status.approval.label if status.approved and status.approval else None
+        if audience.requires_approval and not status.approved:
+            return Composed(audience, name, None, None, status.label)
+        context = self._context(audience, narrative, author, now, since, next_update)
+        text = self.ctx.templates.render(name, source, **context)
+        return Composed(audience, name, text, approval)
+
+    def render(self, name: str, now: datetime, **extra: Any) -> str:
+        """A reminder or notice: words from a template, no approval needed."""
+        return self.ctx.templates.render(name, incident=self.view(now), **extra)
+
+    def _context(
+        self,
+        audience: Audience,
+        narrative: Narrative,
+        author: str,
+        now: datetime,
+        since: datetime,
+        next_update: datetime | None,
+    ) -> dict[str, Any]:
+        update = UpdateView(
+            what_changed=narrative.what_changed,
+            impact=narrative.impact,
+            uncertain=narrative.uncertain,
+            next_steps=narrative.next_steps,
+            author=person(None if author == "warroom" else author, "Warroom"),
+            automatic=author == "warroom",
+            at=slack_date(now),
+        )
+        return {
+            "incident": self.view(now),
+            "update": update,
+            "changes": self._changes(since),
+            "decisions_pending": [],
+            "next_update": slack_date(next_update) if next_update else None,
+            "audience": AudienceView(audience.key, audience.title),
+        }
+
+    def _changes(self, since: datetime) -> list[Any]:
+        rows = self.session.exec(
+            select(TimelineEntry)
+            .where(
+                TimelineEntry.incident_id == self.incident.id,
+                col(TimelineEntry.at) > since,
+                col(TimelineEntry.kind).not_in(QUIET_KINDS),
+            )
+            .order_by(col(TimelineEntry.at), col(TimelineEntry.id))
+        )
+        entries = list(rows)[-MAX_CHANGES:]
+        return [change_view(e.at, e.actor, e.kind, e.text) for e in entries]
+
+
+def last_narrative(session: Session, incident_id: int) -> Narrative:
+    """What the last person-written update said (automatic updates repeat what is uncertain)."""
+    last = session.exec(
+        select(StatusUpdate)
+        .where(StatusUpdate.incident_id == incident_id, col(StatusUpdate.automatic).is_(False))
+        .order_by(col(StatusUpdate.at).desc(), col(StatusUpdate.id).desc())
+        .limit(1)
+    ).first()
+    if last is None:
+        return Narrative()
+    return Narrative(uncertain=last.uncertain, next_steps=last.next_steps)
