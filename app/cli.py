@@ -1,10 +1,11 @@
-"""`warroom serve | db upgrade | templates check` (also `python -m app`)."""
+"""`warroom serve | db upgrade | templates check | templates approve` (also `python -m app`)."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
+from datetime import date
 
 from app.config import ConfigError, Settings, load_config
 
@@ -40,8 +41,15 @@ def _parser() -> argparse.ArgumentParser:
     templates = commands.add_parser("templates", help="message templates")
     template_commands = templates.add_subparsers(required=True, metavar="action")
     template_commands.add_parser(
-        "check", help="render every template with sample data"
+        "check", help="render every template with sample data and verify approvals"
     ).set_defaults(run=_templates_check)
+    approve = template_commands.add_parser(
+        "approve", help="record a template's current wording as approved (in approvals.lock)"
+    )
+    approve.add_argument("name", help="template name without .j2, e.g. updates/customer")
+    approve.add_argument("--by", required=True, help='who approves, e.g. "Dana Lee, Legal"')
+    approve.add_argument("--on", type=date.fromisoformat, help="date (default: today)")
+    approve.set_defaults(run=_templates_approve)
     return parser
 
 
@@ -81,20 +89,33 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 
 def _templates_check(args: argparse.Namespace) -> int:
+    from app.rendering.approvals import ApprovalBook, approval_problems, required_approvals
     from app.rendering.samples import check_templates
     from app.rendering.templates import TemplateRenderer
 
     settings = Settings()
     config = load_config(settings.config_path())
     templates = TemplateRenderer(settings.templates_dir)
-    problems = check_templates(
-        templates, config.severity_scale(), config.role_catalog(), config.audience_list()
-    )
+    audiences = config.audience_list()
+    problems = check_templates(templates, config.severity_scale(), config.role_catalog(), audiences)
+    problems += approval_problems(ApprovalBook(templates.folder), required_approvals(audiences))
     for problem in problems:
         print(f"FAIL {problem}", file=sys.stderr)
     if not problems:
-        print(f"all templates in {templates.folder} render")
+        print(f"all templates in {templates.folder} render, and every approval holds")
     return 1 if problems else 0
+
+
+def _templates_approve(args: argparse.Namespace) -> int:
+    from app.rendering.approvals import ApprovalBook
+
+    book = ApprovalBook(Settings().templates_dir)
+    try:
+        approval = book.approve(args.name, args.by, args.on or date.today())
+    except (FileNotFoundError, ValueError) as exc:
+        raise ConfigError(str(exc)) from None
+    print(f"{args.name}: {approval.label} (sha256 {approval.sha256[:12]}…) in {book.lock_path}")
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 
+from app.domain.audiences import Audience
 from app.rendering.templates import SUFFIX
 
 LOCK_FILE = "approvals.lock"
@@ -85,3 +87,26 @@ class ApprovalBook:
         text = json.dumps({k: asdict(v) for k, v in sorted(approvals.items())}, indent=2)
         self.lock_path.write_text(text + "\n", encoding="utf-8")
         return approval
+
+
+def approval_problems(book: ApprovalBook, required: list[str]) -> list[str]:
+    """Approved templates whose file changed, and required ones never approved."""
+    problems = []
+    for name in sorted(set(book.approvals()) | set(required)):
+        status = book.status(name)
+        if status.approved:
+            continue
+        if status.approval is None and name not in required:
+            continue
+        problems.append(f"{book.folder / (name + SUFFIX)}: {status.label}")
+    return problems
+
+
+def required_approvals(audiences: Iterable[Audience]) -> list[str]:
+    """The templates whose wording must be approved before it is ever sent."""
+    return [
+        f"{kind}/{audience.key}"
+        for audience in audiences
+        if audience.requires_approval
+        for kind in ("updates", "resolution")
+    ]

@@ -78,6 +78,11 @@ class ShowTimeline:
     pass
 
 
+@dataclass(frozen=True)
+class OpenUpdateForm:
+    pass
+
+
 Command = (
     Help
     | Declare
@@ -90,6 +95,7 @@ Command = (
     | Reopen
     | AddNote
     | ShowTimeline
+    | OpenUpdateForm
 )
 
 # (usage, one line) for `/incident help`, in the order people need them.
@@ -102,6 +108,7 @@ USAGE = [
     ("status <status> [reason]", "investigating, contained, remediating, verifying, resolved"),
     ("resolve [summary]", "mark the incident resolved"),
     ("reopen [reason]", "reopen a resolved incident"),
+    ("update", "publish a status update to the incident's audiences (a form with a preview)"),
     ("note <text>", "add a note to the timeline"),
     ("timeline", "show the latest timeline entries"),
     ("help", "this list"),
@@ -124,6 +131,7 @@ class CommandParser:
             "reopen": lambda args, caller: Reopen(to_plain(args)),
             "note": self._note,
             "timeline": lambda args, caller: ShowTimeline(),
+            "update": lambda args, caller: OpenUpdateForm(),
             "help": lambda args, caller: Help(),
         }
 

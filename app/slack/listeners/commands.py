@@ -28,6 +28,7 @@ HANDLERS: dict[type, Callable[[handlers.Call, Any], Awaitable[None]]] = {
     p.Reopen: handlers.reopen,
     p.AddNote: handlers.note,
     p.ShowTimeline: handlers.show_timeline,
+    p.OpenUpdateForm: handlers.open_update_form,
 }
 
 

@@ -14,11 +14,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from app.domain.errors import InvalidInput
 from app.domain.text import mention
-from app.services import lifecycle, roles, timeline
+from app.services import lifecycle, roles, timeline, updates
 from app.services.declare import Declaration, declare_incident
 from app.slack import parsing as p
 from app.slack.blocks.common import Message
 from app.slack.blocks.replies import roster_message, timeline_message
+from app.slack.blocks.update_modal import update_form_view
 from app.slack.deps import SlackDeps
 
 T = TypeVar("T")
@@ -96,6 +97,12 @@ async def note(call: Call, cmd: p.AddNote) -> None:
 async def show_timeline(call: Call, cmd: p.ShowTimeline) -> None:
     found = await call.run(timeline.recent_entries, call.channel)
     await call.reply(timeline_message(found.incident_ref, found.entries))
+
+
+async def open_update_form(call: Call, cmd: p.OpenUpdateForm) -> None:
+    form = await call.run(updates.update_form, call.channel, call.user)
+    view = update_form_view(form, call.channel)
+    await call.client.views_open(trigger_id=call.command["trigger_id"], view=view)
 
 
 async def ensure_person(client: AsyncWebClient, user_id: str) -> None:
