@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -77,6 +78,7 @@ class Warroom:
     general: str = ""
     announcements: str = ""
     seed: bool = True  # False: a second replica or a restart, the workspace already exists
+    templates_dir: Path | None = None  # an organisation's own folder; None: the shipped one
     audience_channels: dict[str, str] = field(default_factory=dict)  # name -> ID
 
     # --- lifecycle --------------------------------------------------------------------------
@@ -97,6 +99,7 @@ class Warroom:
             slack_signing_secret=SIGNING_SECRET,
             slack_api_url=self.fake.api_url,
             warroom_database_url=self.database_url,
+            warroom_templates_dir=self.templates_dir,
         )
         self.runtime = build_runtime(settings, config=self.config, clock=self.clock)
         await asyncio.to_thread(upgrade, self.runtime.db.engine)
@@ -186,6 +189,83 @@ class Warroom:
         started = time.perf_counter()
         response = await self.post(body)
         return Reply(self, response, response_url, time.perf_counter() - started)
+
+    async def open_update_form(self, channel: str, user: str | None = None) -> dict[str, Any]:
+        """`/incident update` in `channel`: the form the app opened with views.open."""
+        before = len(self.fake.calls_to("views.open"))
+        await self.command("update", user=user, channel=channel)
+        await self.settle()
+        opened = self.fake.calls_to("views.open")
+        assert len(opened) > before, "the update form was not opened"
+        return dict(opened[-1].args["view"])
+
+    async def submit_update_form(
+        self,
+        form: dict[str, Any],
+        *,
+        user: str | None = None,
+        audiences: list[str] | None = None,
+        what_changed: str = "Rolled back fraud-scorer to v41",
+        impact: str = "",
+        uncertain: str = "",
+        next_steps: str = "",
+    ) -> httpx.Response:
+        """Fill in and submit the form; `audiences` None keeps the form's defaults."""
+        checkboxes = next(b for b in form["blocks"] if b["block_id"] == "audiences")["element"]
+        chosen = (
+            checkboxes.get("initial_options", [])
+            if audiences is None
+            else [o for o in checkboxes["options"] if o["value"] in audiences]
+        )
+        texts = {
+            "what_changed": what_changed,
+            "impact": impact,
+            "uncertain": uncertain,
+            "next_steps": next_steps,
+        }
+        state = {k: {k: {"type": "plain_text_input", "value": v}} for k, v in texts.items()}
+        state["audiences"] = {"audiences": {"type": "checkboxes", "selected_options": chosen}}
+        body = slack_requests.view_submission_body(
+            form["callback_id"],
+            state,
+            user_id=user or self.people.alice,
+            private_metadata=form["private_metadata"],
+        )
+        return await self.post(body)
+
+    async def press_publish(
+        self, preview: dict[str, Any], user: str | None = None
+    ) -> httpx.Response:
+        body = slack_requests.view_submission_body(
+            preview["callback_id"],
+            {},
+            user_id=user or self.people.alice,
+            private_metadata=preview["private_metadata"],
+        )
+        return await self.post(body)
+
+    async def publish_update(
+        self,
+        channel: str,
+        *,
+        user: str | None = None,
+        audiences: list[str] | None = None,
+        **fields: str,
+    ) -> dict[str, Any]:
+        """The whole flow: open the form, submit it, publish the preview; returns the preview."""
+        form = await self.open_update_form(channel, user)
+        response = await self.submit_update_form(form, user=user, audiences=audiences, **fields)
+        answer = response.json()
+        assert answer.get("response_action") == "push", answer
+        await self.press_publish(answer["view"], user)
+        await self.settle()
+        return dict(answer["view"])
+
+    async def tick(self, minutes: float) -> None:
+        """Let `minutes` pass on the app's clock, then let the scheduler act on what fell due."""
+        self.clock.advance(timedelta(minutes=minutes))
+        self.app.scheduler.wake()
+        await self.settle()
 
     async def interact(self, payload: dict[str, Any]) -> httpx.Response:
         return await self.post(slack_requests.interactive_body(payload))

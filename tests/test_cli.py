@@ -123,3 +123,22 @@ def test_serve_runs_socket_mode_until_terminated(tmp_path: Path) -> None:
         assert process.returncode == 0, output
         assert "Socket Mode" in output
         assert (tmp_path / "w.db").exists()  # migrated on start
+
+
+def test_templates_approve_then_check_catches_a_later_edit(tmp_path: Path) -> None:
+    folder = tmp_path / "t"
+    shutil.copytree(SHIPPED_TEMPLATES, folder)
+    env = {"WARROOM_TEMPLATES_DIR": str(folder)}
+    business = folder / "updates" / "business.j2"
+    approved = run("templates", "approve", "updates/business", "--by", "Dana Lee, PR", env=env)
+    assert approved.returncode == 0 and "approved by Dana Lee, PR" in approved.stdout
+    assert run("templates", "check", env=env).returncode == 0
+
+    business.write_text(business.read_text() + "\nA late edit nobody approved.\n")
+    (folder / "updates" / "customer.j2").write_text("{{ incident.ref }}: an unreviewed promise")
+    result = run("templates", "check", env=env)
+    assert result.returncode == 1
+    assert "updates/business.j2: changed since it was approved by Dana Lee, PR" in result.stderr
+    assert "updates/customer.j2: changed since it was approved by" in result.stderr
+    missing = run("templates", "approve", "updates/nope", "--by", "x", env=env)
+    assert missing.returncode == 2 and "no such template" in missing.stderr

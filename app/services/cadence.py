@@ -115,6 +115,8 @@ def _tick_incident(ctx: ServiceContext, incident_id: int) -> bool:
         if incident is None:
             return False  # another replica has it right now
         due = [r for r in clocks(unit.session, incident) if r.wake_at and r.wake_at <= unit.now]
+        order = {key: n for n, key in enumerate(ctx.audiences.keys)}
+        due.sort(key=lambda row: order.get(row.audience, len(order)))  # as configured
         if not due:
             return False  # another replica handled it a moment ago
         _Tick(ctx, unit, incident).run(due)

@@ -144,6 +144,7 @@ async def test_help_lists_every_subcommand(warroom: Warroom) -> None:
             "reopen",
             "note",
             "timeline",
+            "update",
         ):
             assert f"/incident {sub}" in reply.ack_text
     assert "I don't know `frobnicate`" in reply.ack_text

@@ -5,7 +5,7 @@ import pytest
 from app.config import SHIPPED_TEMPLATES, WarroomConfig
 from app.domain.text import escape, escape_within
 from app.rendering.context import incident_view
-from app.rendering.samples import SAMPLE_TITLE, check_templates, sample_incident
+from app.rendering.samples import SAMPLE_TITLE, check_templates, sample_contexts, sample_incident
 from app.rendering.templates import Markup, TemplateProblem, TemplateRenderer
 from app.slack.blocks import incident as standing
 
@@ -43,7 +43,8 @@ def test_the_sandbox_blocks_reaching_into_python(tmp_path: Path) -> None:
 
 
 def test_every_shipped_template_renders_with_sample_data() -> None:
-    assert check_templates(TemplateRenderer(SHIPPED_TEMPLATES), SCALE, ROLES) == []
+    templates = TemplateRenderer(SHIPPED_TEMPLATES)
+    assert check_templates(templates, SCALE, ROLES, CONFIG.audience_list()) == []
 
 
 def test_a_broken_template_folder_is_reported_per_file(tmp_path: Path) -> None:
@@ -76,3 +77,20 @@ def test_topic_is_cut_without_breaking_an_escape() -> None:
     long = escape_within("<" * 300, 40)
     assert len(long) <= 40 and long.endswith("…")
     assert long.replace("…", "").replace("&lt;", "") == ""
+
+
+def test_every_template_renders_within_slacks_limits_and_shows_user_text_literally() -> None:
+    from app.slack.messages import rendered
+
+    templates = TemplateRenderer(SHIPPED_TEMPLATES)
+    contexts = sample_contexts(SCALE, ROLES, CONFIG.audience_list())
+    shipped = {name for name in templates.names()}
+    assert shipped == set(contexts), "every shipped template has sample data, and vice versa"
+    for name, context in contexts.items():
+        text = templates.render(name, **context())
+        assert text.strip(), name
+        message = rendered(text)
+        assert len(message.blocks) <= 50 and len(message.text) <= 4000, name
+        for block in message.blocks:
+            assert len(block["text"]["text"]) <= 3000, name
+        assert "<!channel>" not in text and "49" not in text, name
