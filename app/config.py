@@ -7,9 +7,10 @@ key and the problem (ConfigError), never a traceback.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
@@ -51,6 +52,35 @@ class _Strict(BaseModel):
 class SeverityConfig(_Strict):
     label: str
     update_every: Duration | None = None
+    decision_due: Duration = timedelta(hours=1)  # a decision's default deadline
+    remind_every: Duration = timedelta(minutes=30)  # reminders until it is made
+
+
+class DigestConfig(_Strict):
+    """The daily digest to the executive audience; `digest: null` turns it off."""
+
+    at: str = "08:00"
+    timezone: str = "UTC"
+
+    @field_validator("at")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value.strip()):
+            raise ValueError(f"{value!r} is not a time of day; write it like 08:00")
+        return value.strip()
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a time zone; write it like Europe/London") from None
+        return value
+
+    def local_time(self) -> time:
+        hours, minutes = self.at.split(":")
+        return time(int(hours), int(minutes), tzinfo=ZoneInfo(self.timezone))
 
 
 class AudienceConfig(_Strict):
@@ -110,12 +140,31 @@ class RoleConfig(_Strict):
         return value.strip()
 
 
+def _minutes(n: int) -> timedelta:
+    return timedelta(minutes=n)
+
+
 def _default_severities() -> dict[str, SeverityConfig]:
     return {
-        "sev1": SeverityConfig(label="Critical", update_every=timedelta(minutes=30)),
-        "sev2": SeverityConfig(label="High", update_every=timedelta(minutes=30)),
-        "sev3": SeverityConfig(label="Moderate", update_every=timedelta(hours=1)),
-        "sev4": SeverityConfig(label="Low"),
+        "sev1": SeverityConfig(
+            label="Critical",
+            update_every=_minutes(30),
+            decision_due=_minutes(15),
+            remind_every=_minutes(10),
+        ),
+        "sev2": SeverityConfig(
+            label="High",
+            update_every=_minutes(30),
+            decision_due=_minutes(30),
+            remind_every=_minutes(15),
+        ),
+        "sev3": SeverityConfig(
+            label="Moderate",
+            update_every=_minutes(60),
+            decision_due=_minutes(60),
+            remind_every=_minutes(30),
+        ),
+        "sev4": SeverityConfig(label="Low", decision_due=_minutes(240), remind_every=_minutes(60)),
     }
 
 
@@ -124,6 +173,7 @@ class WarroomConfig(_Strict):
     severities: dict[str, SeverityConfig] = Field(default_factory=_default_severities)
     roles: dict[str, RoleConfig] = Field(default_factory=dict)
     admins: list[str] = Field(default_factory=list)
+    digest: DigestConfig | None = Field(default_factory=DigestConfig)
     # Validated even when absent, so the defaults go through the same merge and checks.
     audiences: Annotated[dict[str, AudienceConfig], BeforeValidator(_merge_audiences)] = Field(
         default_factory=dict, validate_default=True
@@ -201,7 +251,7 @@ class WarroomConfig(_Strict):
 
     def severity_scale(self) -> SeverityScale:
         return SeverityScale(
-            Severity(key, sev.label, rank, sev.update_every)
+            Severity(key, sev.label, rank, sev.update_every, sev.decision_due, sev.remind_every)
             for rank, (key, sev) in enumerate(self.severities.items())
         )
 

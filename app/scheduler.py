@@ -12,11 +12,13 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, Protocol
 
-from app.services import cadence, delivery
+from app.services import cadence, decisions, delivery, digest
 from app.services.context import ServiceContext
 from app.services.delivery import GiveUp, RetryLater, Work
 
 log = logging.getLogger(__name__)
+# Modules with run_due(ctx) (act on what fell due, once across replicas) and next_wake(ctx).
+DUE_WORK = (cadence, decisions, digest)
 POLL = 1.0
 UNDER_PRESSURE = 2  # deliveries started per tick while requests wait for their ack
 STOP_GRACE = 10.0  # seconds given to a stopping scheduler and its deliveries
@@ -85,9 +87,11 @@ class Scheduler:
             loop.call_soon_threadsafe(self._wakeup.set)
 
     def next_due(self) -> datetime | None:
-        """The earliest of: an outbox retry, a lapsing lease, an update or reminder falling due."""
-        times = [t for t in (delivery.next_due(self.ctx), cadence.next_wake(self.ctx)) if t]
-        return min(times) if times else None
+        """The earliest of: an outbox retry, a lapsing lease, an update, a decision reminder
+        or the digest falling due."""
+        times = [delivery.next_due(self.ctx), *(s.next_wake(self.ctx) for s in DUE_WORK)]
+        due = [t for t in times if t is not None]
+        return min(due) if due else None
 
     @property
     def idle(self) -> bool:
@@ -112,7 +116,8 @@ class Scheduler:
         claimed: list[Work] = []
         if slots > 0 and self._yield_to is not None and not await self._yield_to():
             slots = min(slots, UNDER_PRESSURE)  # acks are queued: deliver a trickle
-        await asyncio.to_thread(cadence.run_due, self.ctx)
+        for source in DUE_WORK:
+            await asyncio.to_thread(source.run_due, self.ctx)
         if slots > 0:
             claimed = await asyncio.to_thread(delivery.claim_ready, self.ctx, self.owner, slots)
             for work in claimed:

@@ -30,6 +30,7 @@ class IncidentSnapshot:
     channel_id: str | None = None
     roles: tuple[RoleSlot, ...] = field(default_factory=tuple)
     milestones: dict[str, datetime] = field(default_factory=dict)  # status -> first reached
+    pending_decisions: int = 0
 
     @property
     def ref(self) -> str:

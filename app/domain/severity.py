@@ -14,6 +14,8 @@ class Severity:
     label: str
     rank: int  # 0 is the most severe
     update_every: timedelta | None = None
+    decision_due: timedelta = timedelta(hours=1)
+    remind_every: timedelta = timedelta(minutes=30)
 
     @property
     def display(self) -> str:

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, text
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from app.persistence.types import UTCDateTime
@@ -175,3 +175,49 @@ class UpdateDraft(SQLModel, table=True):
     fields: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     audiences: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     published_update_id: int | None = Field(default=None, foreign_key="status_updates.id")
+
+
+class Decision(SQLModel, table=True):
+    """A decision someone must make, from question to outcome, with who, when and why."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (UniqueConstraint("incident_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incidents.id", index=True)
+    number: int  # D-<number>, counted per incident
+    question: str
+    options: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    owner: str = Field(index=True)
+    asked_by: str
+    asked_at: datetime = _time()
+    due_at: datetime = _time()
+    status: str = Field(default="pending", index=True)  # pending, decided, closed, carried
+    outcome: str | None = None
+    decided_by: str | None = None
+    decided_at: datetime | None = _time(nullable=True)
+    rationale: str = ""
+    next_remind_at: datetime | None = _time(nullable=True)
+    escalate_at: datetime | None = _time(nullable=True)
+    wake_at: datetime | None = _time(nullable=True, index=True)
+    reminders_sent: int = 0
+    message_outbox_id: int | None = None  # the post with the buttons, to edit in place
+
+
+class HomeViewer(SQLModel, table=True):
+    """Who opened Warroom's App Home lately, so it can be refreshed when things change."""
+
+    __tablename__ = "home_viewers"
+
+    user_id: str = Field(primary_key=True)
+    opened_at: datetime = _time(index=True)
+
+
+class DigestRun(SQLModel, table=True):
+    """One row per day the digest was considered: the primary key makes it once a day."""
+
+    __tablename__ = "digest_runs"
+
+    day: str = Field(primary_key=True)  # YYYY-MM-DD in the digest's time zone
+    ran_at: datetime = _time()
+    posted: bool = False

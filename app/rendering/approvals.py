@@ -103,10 +103,11 @@ def approval_problems(book: ApprovalBook, required: list[str]) -> list[str]:
 
 
 def required_approvals(audiences: Iterable[Audience]) -> list[str]:
-    """The templates whose wording must be approved before it is ever sent."""
+    """The templates whose wording must be approved before it is ever sent: approval
+    audiences' updates and resolutions, and the executive summary."""
     return [
         f"{kind}/{audience.key}"
         for audience in audiences
         if audience.requires_approval
         for kind in ("updates", "resolution")
-    ]
+    ] + ["summary"]

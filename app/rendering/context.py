@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from app.domain.durations import humanize
 from app.domain.incident import IncidentSnapshot
@@ -141,3 +142,31 @@ def change_view(at: datetime, actor: str, kind: str, text: str) -> ChangeView:
 
 def slack_time(moment: datetime) -> Markup:
     return Markup(f"<!date^{int(moment.timestamp())}^{{time}}|{moment:%H:%M} UTC>")
+
+
+@dataclass(frozen=True)
+class DecisionView:
+    ref: str
+    question: str
+    options: list[str]
+    owner: Markup
+    due: Markup
+    status: str  # pending, decided, closed, carried
+    outcome: str
+    decided_by: Markup
+    rationale: str
+
+
+def decision_view(decision: Any) -> DecisionView:
+    """From a Decision row (duck-typed: rendering does not import the tables)."""
+    return DecisionView(
+        ref=f"D-{decision.number}",
+        question=decision.question,
+        options=list(decision.options),
+        owner=person(decision.owner),
+        due=slack_date(decision.due_at),
+        status=decision.status,
+        outcome=decision.outcome or "",
+        decided_by=person(decision.decided_by, "nobody yet"),
+        rationale=decision.rationale,
+    )

@@ -13,6 +13,7 @@ from app.domain.severity import SeverityScale
 from app.domain.status import Status
 from app.rendering.context import (
     AudienceView,
+    DecisionView,
     UpdateView,
     change_view,
     incident_view,
@@ -59,6 +60,30 @@ SAMPLE_NARRATIVE = UpdateView(
 )
 
 
+SAMPLE_DECISION = DecisionView(
+    ref="D-2",
+    question="Roll back to v41 and lose a week of improvements? <!here>",
+    options=["Roll back", "Hold", "Fallback"],
+    owner=person("U0SAMPLE1"),
+    due=slack_date(SAMPLE_DECLARED + timedelta(minutes=50)),
+    status="pending",
+    outcome="",
+    decided_by=person(None, "nobody yet"),
+    rationale="",
+)
+SAMPLE_MADE = DecisionView(
+    ref="D-1",
+    question="Switch card scoring to the rule-based fallback?",
+    options=["Approve", "Reject"],
+    owner=person("U0SAMPLE1"),
+    due=slack_date(SAMPLE_DECLARED + timedelta(minutes=30)),
+    status="decided",
+    outcome="Approve",
+    decided_by=person("U0SAMPLE1"),
+    rationale="Fallback precision is known; losses stop now {{ 7*7 }}",
+)
+
+
 def sample_contexts(
     severities: SeverityScale, roles: RoleCatalog, audiences: AudienceList | None = None
 ) -> dict[str, Callable[[], dict[str, Any]]]:
@@ -94,6 +119,34 @@ def sample_contexts(
             "due": slack_date(now),
             "silent_for": "45m",
         },
+        "reminders/decision_due": lambda: {
+            **base,
+            "decision": SAMPLE_DECISION,
+            "overdue_for": "20m",
+        },
+        "reminders/decision_nudge": lambda: {
+            **base,
+            "decision": SAMPLE_DECISION,
+            "overdue_for": "",
+        },
+        "reminders/decision_escalated": lambda: {
+            **base,
+            "decision": SAMPLE_DECISION,
+            "overdue_for": "50m",
+        },
+        "summary": lambda: {
+            **base,
+            "update": SAMPLE_NARRATIVE,
+            "decisions_pending": [SAMPLE_DECISION],
+            "decisions_made": [SAMPLE_MADE],
+            "next_update": slack_date(now + timedelta(minutes=30)),
+        },
+        "digest": lambda: {
+            "day": "Wednesday 4 March 2026",
+            "incidents": [view],
+            "decisions_made": [{"incident": "INC-42", "decision": SAMPLE_MADE}],
+            "decisions_pending": [{"incident": "INC-42", "decision": SAMPLE_DECISION}],
+        },
         "reminders/held_back": lambda: {
             **base,
             "owner": person("U0SAMPLE3"),
@@ -109,7 +162,7 @@ def sample_contexts(
             "changes": [
                 change_view(now, "U0SAMPLE2", "status", "Status investigating → contained")
             ],
-            "decisions_pending": [],
+            "decisions_pending": [SAMPLE_DECISION],
             "next_update": slack_date(now + timedelta(minutes=30)),
             "audience": AudienceView(audience.key, audience.title),
         }

@@ -15,12 +15,14 @@ from sqlmodel import Session, col, select
 
 from app.domain.audiences import Audience
 from app.domain.incident import IncidentSnapshot
-from app.persistence.tables import Incident, StatusUpdate, TimelineEntry
+from app.persistence.tables import Decision, Incident, StatusUpdate, TimelineEntry
 from app.rendering.context import (
     AudienceView,
+    DecisionView,
     IncidentView,
     UpdateView,
     change_view,
+    decision_view,
     incident_view,
     person,
     slack_date,
@@ -102,7 +104,17 @@ class Composer:
         since: datetime,
         next_update: datetime | None,
     ) -> dict[str, Any]:
-        update = UpdateView(
+        return {
+            "incident": self.view(now),
+            "update": self.update_view(narrative, author, now),
+            "changes": self._changes(since),
+            "decisions_pending": self.decisions("pending"),
+            "next_update": slack_date(next_update) if next_update else None,
+            "audience": AudienceView(audience.key, audience.title),
+        }
+
+    def update_view(self, narrative: Narrative, author: str, now: datetime) -> UpdateView:
+        return UpdateView(
             what_changed=narrative.what_changed,
             impact=narrative.impact,
             uncertain=narrative.uncertain,
@@ -111,14 +123,16 @@ class Composer:
             automatic=author == "warroom",
             at=slack_date(now),
         )
-        return {
-            "incident": self.view(now),
-            "update": update,
-            "changes": self._changes(since),
-            "decisions_pending": [],
-            "next_update": slack_date(next_update) if next_update else None,
-            "audience": AudienceView(audience.key, audience.title),
-        }
+
+    def decisions(self, *statuses: str, since: datetime | None = None) -> list[DecisionView]:
+        """This incident's decisions in these statuses (settled since `since`, if given)."""
+        query = select(Decision).where(
+            Decision.incident_id == self.incident.id, col(Decision.status).in_(statuses)
+        )
+        if since is not None:
+            query = query.where(col(Decision.decided_at) >= since)
+        rows = self.session.exec(query.order_by(col(Decision.number)))
+        return [decision_view(d) for d in rows]
 
     def _changes(self, since: datetime) -> list[Any]:
         rows = self.session.exec(
@@ -135,7 +149,8 @@ class Composer:
 
 
 def last_narrative(session: Session, incident_id: int) -> Narrative:
-    """What the last person-written update said (automatic updates repeat what is uncertain)."""
+    """What the last person-written update said (automatic updates repeat what is uncertain
+    and the next steps; the summary shows what changed)."""
     last = session.exec(
         select(StatusUpdate)
         .where(StatusUpdate.incident_id == incident_id, col(StatusUpdate.automatic).is_(False))
@@ -144,4 +159,4 @@ def last_narrative(session: Session, incident_id: int) -> Narrative:
     ).first()
     if last is None:
         return Narrative()
-    return Narrative(uncertain=last.uncertain, next_steps=last.next_steps)
+    return Narrative(last.what_changed, last.impact, last.uncertain, last.next_steps)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.clock import Clock
 from app.config import SHIPPED_TEMPLATES, WarroomConfig
@@ -18,11 +18,12 @@ from app.domain.audiences import AudienceList
 from app.domain.roles import RoleCatalog
 from app.domain.severity import SeverityScale
 from app.persistence.engine import Database
-from app.persistence.tables import OutboxMessage, TimelineEntry
+from app.persistence.tables import HomeViewer, OutboxMessage, TimelineEntry
 from app.rendering.approvals import ApprovalBook
 from app.rendering.templates import TemplateRenderer
 
 BOT_ACTOR = "warroom"
+RECENT_HOME_VIEWERS = timedelta(days=7)  # refreshed on changes; others see it on next open
 
 
 class Op(StrEnum):
@@ -31,7 +32,9 @@ class Op(StrEnum):
     CREATE_CHANNEL = "create_channel"  # the incident's channel; other rows wait for it
     INVITE = "invite"  # payload: users
     POST = "post"  # payload: message (kind), params, record_as, pin
+    UPDATE = "update"  # edit the message posted by `depends_on`: payload message, params
     REFRESH = "refresh"  # topic, pinned kickoff and announcement re-rendered from current state
+    REFRESH_HOME = "refresh_home"  # a person's App Home redrawn from current state
     RESPOND = "respond"  # ephemeral reply through a response_url (DM when there is none)
 
 
@@ -115,11 +118,13 @@ class Unit:
         )
 
     def post_text(
-        self, incident_id: int, text: str, *, channel: str | None = None, **extra: Any
+        self, incident_id: int | None, text: str, *, channel: str | None = None, **extra: Any
     ) -> OutboxMessage:
         """Words already rendered from a template (an update, a reminder), posted as they are.
 
         `channel` None means the incident channel; a user ID means a direct message."""
+        if channel is None and incident_id is None:
+            raise ValueError("a post with no incident needs a channel")
         key = f"incident:{incident_id}" if channel is None else f"channel:{channel}"
         return self.say(
             Op.POST,
@@ -130,8 +135,29 @@ class Unit:
         )
 
     def refresh(self, incident_id: int) -> OutboxMessage:
-        """Topic, pinned kickoff and announcement catch up with the incident's current state."""
+        """Topic, pinned kickoff and announcement catch up with the incident's current state,
+        and so do the Home tabs of the people who look at them."""
+        self.refresh_homes()
         return self.say(Op.REFRESH, incident_id=incident_id, sequence_key=f"refresh:{incident_id}")
+
+    def refresh_homes(self) -> None:
+        """Redraw the Home tab of everyone who looked lately; a later refresh for the same
+        person makes an earlier, still queued one unnecessary."""
+        since = self.now - RECENT_HOME_VIEWERS
+        viewers = self.session.exec(
+            select(HomeViewer.user_id).where(col(HomeViewer.opened_at) >= since)
+        )
+        for user in viewers:
+            self.refresh_home(user)
+
+    def refresh_home(self, user: str) -> OutboxMessage:
+        return self.say(
+            Op.REFRESH_HOME,
+            incident_id=None,
+            channel=user,
+            payload={"user": user},
+            sequence_key=f"home:{user}",
+        )
 
     def log(
         self,

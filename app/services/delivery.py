@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from app.domain.incident import IncidentSnapshot
 from app.persistence.tables import Incident, OutboxMessage
 from app.services.context import Op, ServiceContext
+from app.services.home import HomeData, home_data
 from app.services.lookup import snapshot
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,13 @@ RESPONSE_URL_LIFETIME = timedelta(minutes=30)
 # Ops that are not idempotent in Slack: an attempt that may have landed must be checked first.
 _CHECK_BEFORE_REPEAT = {Op.POST.value, Op.CREATE_CHANNEL.value, Op.RESPOND.value}
 # Ops whose messages are rendered from the incident's current state.
-_NEEDS_INCIDENT = {Op.POST.value, Op.CREATE_CHANNEL.value, Op.RESPOND.value, Op.REFRESH.value}
+_NEEDS_INCIDENT = {
+    Op.POST.value,
+    Op.UPDATE.value,
+    Op.CREATE_CHANNEL.value,
+    Op.RESPOND.value,
+    Op.REFRESH.value,
+}
 
 
 class RetryLater(Exception):
@@ -73,6 +80,7 @@ class Work:
     incident: IncidentSnapshot | None = None
     slack: IncidentSlackState | None = None
     dependency: dict[str, Any] = field(default_factory=dict)  # result of the row it waited for
+    home: HomeData | None = None  # what a person's App Home shows, for REFRESH_HOME
 
 
 def claim_ready(ctx: ServiceContext, owner: str, limit: int) -> list[Work]:
@@ -146,7 +154,7 @@ def _ready_query(now: datetime, limit: int) -> Any:
 
 def _superseded(session: Session, row: OutboxMessage) -> bool:
     """A refresh with a later refresh queued behind it has nothing to add."""
-    if row.op != Op.REFRESH.value:
+    if row.op not in (Op.REFRESH.value, Op.REFRESH_HOME.value):
         return False
     later = select(OutboxMessage.id).where(
         OutboxMessage.sequence_key == row.sequence_key,
@@ -168,7 +176,11 @@ def _lease(
         row.maybe_sent = True  # cleared again if Slack answers that it did not act
     session.add(row)
     incident = pictures.incident(row.incident_id)
-    needs_picture = incident is not None and row.op in _NEEDS_INCIDENT
+    needs_picture = (
+        incident is not None
+        and row.op in _NEEDS_INCIDENT
+        and row.payload.get("message") != "text"  # already rendered
+    )
     return Work(
         id=row.id,
         op=row.op,
@@ -181,7 +193,14 @@ def _lease(
         incident=pictures.snapshot(incident) if needs_picture and incident else None,
         slack=_slack_state(incident) if incident else None,
         dependency=_dependency_result(session, row),
+        home=_home(pictures, row, now),
     )
+
+
+def _home(pictures: _Pictures, row: OutboxMessage, now: datetime) -> HomeData | None:
+    if row.op != Op.REFRESH_HOME.value:
+        return None
+    return home_data(pictures.ctx, pictures.session, row.payload["user"], now)
 
 
 def _incident_channel(incident: Incident | None) -> str | None:

@@ -9,7 +9,7 @@ from app.domain.permissions import ensure_may_manage
 from app.domain.roles import COMMANDER
 from app.domain.status import Status, check_transition, parse_status
 from app.persistence.tables import Incident, StatusMilestone
-from app.services import cadence, closing
+from app.services import cadence, closing, decisions
 from app.services.context import ServiceContext, Unit
 from app.services.lookup import current_holders, incident_in_channel
 
@@ -78,6 +78,7 @@ def resolve(ctx: ServiceContext, channel_id: str, summary: str, actor: str) -> C
         before = Status(incident.status)
         if before is Status.RESOLVED:
             raise InvalidInput(f"{incident.ref} is already resolved.")
+        decisions.refuse_resolving_with_pending(unit.session, incident)
         incident.summary = summary.strip()
         _move(unit, incident, Status.RESOLVED, summary, actor, None)
         closing.resolution_notices(ctx, unit, incident, actor)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.domain.errors import NotInIncidentChannel
@@ -11,7 +12,7 @@ from app.domain.incident import IncidentSnapshot, RoleSlot
 from app.domain.roles import RoleCatalog
 from app.domain.severity import SeverityScale
 from app.domain.status import Status
-from app.persistence.tables import Incident, RoleAssignment, StatusMilestone
+from app.persistence.tables import Decision, Incident, RoleAssignment, StatusMilestone
 
 _ACTIVE_LISTED = 10
 
@@ -89,7 +90,15 @@ def snapshot(
         channel_id=incident.channel_id,
         roles=slots,
         milestones=milestones(session, incident.id),
+        pending_decisions=pending_decisions(session, incident.id),
     )
+
+
+def pending_decisions(session: Session, incident_id: int) -> int:
+    query = select(func.count()).where(
+        Decision.incident_id == incident_id, Decision.status == "pending"
+    )
+    return int(session.exec(query).one())
 
 
 def milestones(session: Session, incident_id: int) -> dict[str, datetime]:

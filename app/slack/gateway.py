@@ -21,6 +21,7 @@ from app.domain.channel_names import incident_channel_name
 from app.services.context import Op
 from app.services.delivery import GiveUp, RetryLater, Work, retry_delay
 from app.slack.blocks.common import Message
+from app.slack.blocks.home import home_view
 from app.slack.messages import MessageBook
 from app.slack.responder import Responder
 
@@ -59,6 +60,8 @@ class SlackGateway:
             Op.CREATE_CHANNEL: self._create_channel,
             Op.INVITE: self._invite,
             Op.POST: self._post,
+            Op.UPDATE: self._update_posted,
+            Op.REFRESH_HOME: self._publish_home,
             Op.REFRESH: self._refresh,
             Op.RESPOND: self._respond,
         }
@@ -151,6 +154,21 @@ class SlackGateway:
         await asyncio.gather(*steps)
         return {"topic": topic}
 
+    async def _update_posted(self, work: Work) -> dict[str, Any]:
+        """Edit the message the row it depends on posted (e.g. a decision's buttons give way
+        to its outcome); editing is idempotent, so a retry is harmless."""
+        message = self.book.render(
+            work.payload["message"], work.incident, work.payload.get("params", {})
+        )
+        posted = work.dependency
+        await self._update(posted["channel"], posted["ts"], message)
+        return {"channel": posted["channel"], "ts": posted["ts"]}
+
+    async def _publish_home(self, work: Work) -> dict[str, Any]:
+        home = _need(work.home)
+        await self.client.views_publish(user_id=home.user, view=home_view(home))
+        return {"published": home.user}
+
     async def _update(self, channel: str, ts: str, message: Message) -> Any:
         return await self.client.chat_update(
             channel=channel, ts=ts, text=message.text, blocks=message.blocks
@@ -169,7 +187,7 @@ class SlackGateway:
     async def _post_once(self, work: Work) -> dict[str, Any]:
         target = _need(work.target)
         message = self.book.render(
-            work.payload["message"], _need(work.incident), work.payload.get("params", {})
+            work.payload["message"], work.incident, work.payload.get("params", {})
         )
         if work.maybe_sent:
             found = await self._find_posted(target, work)

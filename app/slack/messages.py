@@ -13,6 +13,7 @@ from app.rendering.templates import TemplateRenderer
 from app.slack.blocks import incident as standing
 from app.slack.blocks import notices
 from app.slack.blocks.common import Message, fallback, section, sections
+from app.slack.blocks.decisions import decision_made, decision_message
 
 
 class MessageBook:
@@ -36,10 +37,17 @@ class MessageBook:
             "role_instructions": self.role_instructions,
             "note_added": notices.note_added,
             "channel_failed": notices.channel_failed,
-            "text": lambda i, p: rendered(p["text"]),  # words already rendered from a template
+            "decision": lambda i, p: decision_message(p),
+            "decision_made": lambda i, p: decision_made(p),
         }
 
-    def render(self, kind: str, incident: IncidentSnapshot, params: dict[str, Any]) -> Message:
+    def render(
+        self, kind: str, incident: IncidentSnapshot | None, params: dict[str, Any]
+    ) -> Message:
+        if kind == "text":  # words already rendered from a template; no incident needed
+            return rendered(params["text"])
+        if incident is None:
+            raise ValueError(f"a {kind!r} message needs its incident")
         try:
             build = self._kinds[kind]
         except KeyError:

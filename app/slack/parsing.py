@@ -5,9 +5,13 @@ Errors are InvalidInput with a message that says what was wrong and what would w
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
+from app.domain.decisions import check_question, parse_options, parse_ref
+from app.domain.durations import parse_duration
 from app.domain.errors import InvalidInput
 from app.domain.roles import RoleCatalog
 from app.domain.severity import SeverityScale
@@ -83,6 +87,37 @@ class OpenUpdateForm:
     pass
 
 
+@dataclass(frozen=True)
+class AskDecision:
+    question: str  # empty: open the form
+    options: list[str] | None = None
+    owner: str | None = None
+    due_in: timedelta | None = None
+
+
+@dataclass(frozen=True)
+class Decide:
+    ref: str
+    choice: str  # the option, then the one-line reason
+
+
+@dataclass(frozen=True)
+class SettleDecision:
+    ref: str
+    carry: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ListDecisions:
+    pass
+
+
+@dataclass(frozen=True)
+class ShowSummary:
+    post: bool = False
+
+
 Command = (
     Help
     | Declare
@@ -96,6 +131,11 @@ Command = (
     | AddNote
     | ShowTimeline
     | OpenUpdateForm
+    | AskDecision
+    | Decide
+    | SettleDecision
+    | ListDecisions
+    | ShowSummary
 )
 
 # (usage, one line) for `/incident help`, in the order people need them.
@@ -109,6 +149,14 @@ USAGE = [
     ("resolve [summary]", "mark the incident resolved"),
     ("reopen [reason]", "reopen a resolved incident"),
     ("update", "publish a status update to the incident's audiences (a form with a preview)"),
+    (
+        'decision <question> [--options "A|B"] [--owner @p] [--due 30m]',
+        "ask for a decision (`decision` alone: a form)",
+    ),
+    ("decide <D-n> <option> <reason>", "record a decision from the keyboard"),
+    ("decisions", "pending and made decisions"),
+    ("decision close|carry <D-n> [reason]", "settle a pending decision before resolving"),
+    ("summary [post]", "the executive summary (`post` sends it to the executive audience)"),
     ("note <text>", "add a note to the timeline"),
     ("timeline", "show the latest timeline entries"),
     ("help", "this list"),
@@ -132,6 +180,10 @@ class CommandParser:
             "note": self._note,
             "timeline": lambda args, caller: ShowTimeline(),
             "update": lambda args, caller: OpenUpdateForm(),
+            "decision": self._decision,
+            "decide": self._decide,
+            "decisions": lambda args, caller: ListDecisions(),
+            "summary": lambda args, caller: ShowSummary(post=args.strip().lower() == "post"),
             "help": lambda args, caller: Help(),
         }
 
@@ -213,7 +265,61 @@ class CommandParser:
             )
         return SetStatus(parse_status(status).value, to_plain(reason))
 
+    def _decision(self, args: str, caller: str) -> Command:
+        return parse_decision(args, caller)
+
+    def _decide(self, args: str, caller: str) -> Command:
+        ref, _, choice = args.partition(" ")
+        if not ref or not choice.strip():
+            raise InvalidInput(
+                "Say which decision, the option and why: "
+                "`/incident decide D-3 approve fallback precision is known`."
+            )
+        parse_ref(ref)
+        return Decide(ref.upper(), to_plain(choice))
+
     def _note(self, args: str, caller: str) -> Command:
         if not args:
             raise InvalidInput("Add the note's text: `/incident note rolled back to model v41`.")
         return AddNote(to_plain(args))
+
+
+_FLAG = re.compile(
+    r"--(options|owner|due)\s+(?:\"([^\"]*)\"|“([^”]*)”|'([^']*)'|(\S+))", re.IGNORECASE
+)
+_SETTLE = re.compile(r"^(close|carry)\s+(d-?\d+)\s*(.*)$", re.IGNORECASE | re.DOTALL)
+
+
+def parse_decision(text: str, caller: str) -> Command:
+    """`decision Roll back to v41? --options "Roll back|Hold" --owner @dana --due 30m`."""
+    settle = _SETTLE.match(text.strip())
+    if settle:
+        verb, ref, reason = settle.groups()
+        return SettleDecision(ref.upper(), verb.lower() == "carry", to_plain(reason))
+    flags: dict[str, str] = {}
+    for match in _FLAG.finditer(text):
+        name = match.group(1).lower()
+        flags[name] = next(g for g in match.groups()[1:] if g is not None)
+    question = to_plain(_FLAG.sub(" ", text))
+    if not question:
+        if flags:
+            raise InvalidInput(
+                "Ask the question before the options: "
+                '`/incident decision Roll back to v41? --options "Roll back|Hold"`.'
+            )
+        return AskDecision("")
+    owner = None
+    if "owner" in flags:
+        owner = (
+            caller if flags["owner"].lower() in SELF_WORDS else user_id_from_mention(flags["owner"])
+        )
+        if owner is None:
+            raise InvalidInput("`--owner` takes a person: `--owner @dana` (or `--owner me`).")
+    due = None
+    if "due" in flags:
+        try:
+            due = parse_duration(flags["due"])
+        except ValueError as exc:
+            raise InvalidInput(f"`--due`: {escape(str(exc))}") from None
+    options = parse_options(to_plain(flags["options"])) if "options" in flags else None
+    return AskDecision(check_question(question), options, owner, due)

@@ -21,6 +21,7 @@ def test_the_shipped_approval_wording_is_approved_and_unchanged() -> None:
         "resolution/customer",
         "updates/regulator",
         "resolution/regulator",
+        "summary",
     ]
     assert approval_problems(ApprovalBook(SHIPPED_TEMPLATES), REQUIRED) == []
 
@@ -44,7 +45,7 @@ def test_a_changed_or_unapproved_template_is_reported(tmp_path: Path) -> None:
     assert not status.approved and status.label.startswith("changed since it was approved by")
     (tmp_path / "t" / "approvals.lock").write_text("{}")
     problems = approval_problems(book, REQUIRED)
-    assert len(problems) == 4 and all("not approved" in p for p in problems)
+    assert len(problems) == 5 and all("not approved" in p for p in problems)
 
 
 def test_approving_needs_a_name_and_an_existing_template(tmp_path: Path) -> None:

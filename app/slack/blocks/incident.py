@@ -39,5 +39,8 @@ def topic(incident: IncidentSnapshot) -> str:
         incident.status.label,
         f"Commander {commander}",
     ]
+    if incident.pending_decisions:
+        count = incident.pending_decisions
+        parts.append(f"{count} decision{'s' if count > 1 else ''} pending")
     prefix = " · ".join(parts) + " · "
     return prefix + escape_within(incident.title, TOPIC_LIMIT - len(prefix))

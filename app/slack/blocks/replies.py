@@ -62,3 +62,10 @@ def _entry(entry: TimelineEntry) -> str:
     if entry.link:
         text += f" (<{escape(entry.link)}|message>)"
     return f"`{entry.kind}` {when} {who}: {text}"
+
+
+def summary_message(text: str, note: str) -> Message:
+    return Message(
+        text=fallback(text.splitlines()[0] if text else "Summary"),
+        blocks=[*sections(text, 5), context(note)],
+    )

@@ -3,12 +3,14 @@
 from slack_bolt.async_app import AsyncApp
 
 from app.slack.deps import SlackDeps
-from app.slack.listeners import commands, errors, events, updates, views
+from app.slack.listeners import commands, decisions, errors, events, home, updates, views
 
 
 def register_all(app: AsyncApp, deps: SlackDeps) -> None:
     commands.register(app, deps)
     views.register(app, deps)
     updates.register(app, deps)
+    decisions.register(app, deps)
+    home.register(app, deps)
     events.register(app, deps)
     errors.register(app, deps)

@@ -29,6 +29,11 @@ HANDLERS: dict[type, Callable[[handlers.Call, Any], Awaitable[None]]] = {
     p.AddNote: handlers.note,
     p.ShowTimeline: handlers.show_timeline,
     p.OpenUpdateForm: handlers.open_update_form,
+    p.AskDecision: handlers.ask_decision,
+    p.Decide: handlers.decide,
+    p.SettleDecision: handlers.settle_decision,
+    p.ListDecisions: handlers.list_decisions,
+    p.ShowSummary: handlers.show_summary,
 }
 
 

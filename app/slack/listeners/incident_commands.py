@@ -13,12 +13,13 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from app.domain.errors import InvalidInput
-from app.domain.text import mention
-from app.services import lifecycle, roles, timeline, updates
+from app.domain.text import escape, mention
+from app.services import decisions, lifecycle, roles, summary, timeline, updates
 from app.services.declare import Declaration, declare_incident
 from app.slack import parsing as p
 from app.slack.blocks.common import Message
-from app.slack.blocks.replies import roster_message, timeline_message
+from app.slack.blocks.decisions import ask_modal, decisions_list, pending_before_resolve
+from app.slack.blocks.replies import roster_message, summary_message, timeline_message
 from app.slack.blocks.update_modal import update_form_view
 from app.slack.deps import SlackDeps
 
@@ -83,7 +84,10 @@ async def status(call: Call, cmd: p.SetStatus) -> None:
 
 
 async def resolve(call: Call, cmd: p.Resolve) -> None:
-    await call.run(lifecycle.resolve, call.channel, cmd.summary, call.user)
+    try:
+        await call.run(lifecycle.resolve, call.channel, cmd.summary, call.user)
+    except decisions.PendingDecisions as refused:  # offer to settle them right there
+        await call.reply(pending_before_resolve(refused.message, refused.decisions))
 
 
 async def reopen(call: Call, cmd: p.Reopen) -> None:
@@ -103,6 +107,40 @@ async def open_update_form(call: Call, cmd: p.OpenUpdateForm) -> None:
     form = await call.run(updates.update_form, call.channel, call.user)
     view = update_form_view(form, call.channel)
     await call.client.views_open(trigger_id=call.command["trigger_id"], view=view)
+
+
+async def ask_decision(call: Call, cmd: p.AskDecision) -> None:
+    if not cmd.question:
+        view = ask_modal(call.channel)
+        await call.client.views_open(trigger_id=call.command["trigger_id"], view=view)
+        return
+    if cmd.owner:
+        await ensure_person(call.client, cmd.owner)
+    ask = decisions.Ask(cmd.question, call.user, cmd.options, cmd.owner, cmd.due_in)
+    await call.run(decisions.ask_decision, call.channel, ask)
+
+
+async def decide(call: Call, cmd: p.Decide) -> None:
+    await call.run(decisions.decide_by_ref, call.channel, cmd.ref, cmd.choice, call.user)
+
+
+async def settle_decision(call: Call, cmd: p.SettleDecision) -> None:
+    await call.run(decisions.settle_by_ref, call.channel, cmd.ref, call.user, cmd.carry, cmd.reason)
+
+
+async def list_decisions(call: Call, cmd: p.ListDecisions) -> None:
+    ref, found = await call.run(decisions.listed, call.channel)
+    await call.reply(decisions_list(ref, found))
+
+
+async def show_summary(call: Call, cmd: p.ShowSummary) -> None:
+    if cmd.post:
+        sent = await call.run(summary.post_summary, call.channel, call.user)
+        note = f"Sent to the executive audience ({escape(sent.posted_to or '')})."
+    else:
+        sent = await call.run(summary.summary, call.channel)
+        note = "Only you can see this; `/incident summary post` sends it to the executives."
+    await call.reply(summary_message(sent.text, f"{note} Wording {escape(sent.approval)}."))
 
 
 async def ensure_person(client: AsyncWebClient, user_id: str) -> None:

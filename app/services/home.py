@@ -1,0 +1,172 @@
+"""What a person sees in Warroom's App Home: active incidents by severity, their own roles,
+and the decisions waiting on them. Read in a few queries however many incidents are active."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.domain.roles import COMMANDER
+from app.domain.severity import Severity
+from app.domain.status import Status
+from app.persistence.tables import AudienceClock, Decision, HomeViewer, Incident, RoleAssignment
+from app.services.context import ServiceContext
+
+
+@dataclass(frozen=True)
+class HomeIncident:
+    number: int
+    title: str
+    severity: Severity
+    status: str
+    commander: str | None
+    channel_id: str | None
+    declared_at: datetime
+    next_update: datetime | None
+    private: bool
+
+    @property
+    def ref(self) -> str:
+        return f"INC-{self.number}"
+
+
+@dataclass(frozen=True)
+class HomeDecision:
+    incident_ref: str
+    channel_id: str | None
+    ref: str
+    question: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class HomeData:
+    user: str
+    now: datetime
+    incidents: list[HomeIncident]  # visible to this user, most severe first
+    my_roles: list[tuple[HomeIncident, str]] = field(default_factory=list)
+    my_decisions: list[HomeDecision] = field(default_factory=list)
+
+
+def home_data(ctx: ServiceContext, session: Session, user: str, now: datetime) -> HomeData:
+    incidents = list(
+        session.exec(
+            select(Incident)
+            .where(Incident.status != Status.RESOLVED.value)
+            .order_by(col(Incident.id))
+        )
+    )
+    ids = [i.id for i in incidents]
+    holders = _current_roles(session, ids)
+    members = _members_of_private(session, [i.id for i in incidents if i.private])
+    due = _next_updates(session, ids)
+    visible = [
+        _home_incident(ctx, i, holders.get(i.id or 0, {}), due.get(i.id or 0))
+        for i in incidents
+        if not i.private or user in members.get(i.id or 0, set())
+    ]
+    visible.sort(key=lambda h: (h.severity.rank, -h.number))
+    by_number = {h.number: h for h in visible}
+    mine = [
+        (by_number[number], role)
+        for number, roles in holders.items()
+        for role, holder in roles.items()
+        if holder == user and number in by_number
+    ]
+    return HomeData(
+        user,
+        now,
+        visible,
+        sorted(mine, key=lambda m: m[0].number),
+        _decisions_on(session, user, by_number),
+    )
+
+
+def _home_incident(
+    ctx: ServiceContext, incident: Incident, roles: dict[str, str], due: datetime | None
+) -> HomeIncident:
+    assert incident.id is not None
+    return HomeIncident(
+        number=incident.id,
+        title=incident.title,
+        severity=ctx.severities.describe(incident.severity),
+        status=Status(incident.status).label,
+        commander=roles.get(COMMANDER),
+        channel_id=incident.channel_id,
+        declared_at=incident.declared_at,
+        next_update=due,
+        private=incident.private,
+    )
+
+
+def _current_roles(session: Session, ids: list[int | None]) -> dict[int, dict[str, str]]:
+    rows = session.exec(
+        select(RoleAssignment).where(
+            col(RoleAssignment.incident_id).in_(ids), col(RoleAssignment.ended_at).is_(None)
+        )
+    )
+    found: dict[int, dict[str, str]] = defaultdict(dict)
+    for row in rows:
+        found[row.incident_id][row.role] = row.user_id
+    return found
+
+
+def _members_of_private(session: Session, ids: list[int | None]) -> dict[int, set[str]]:
+    """A private incident shows to whoever declared it or ever held a role in it."""
+    if not ids:
+        return {}
+    found: dict[int, set[str]] = defaultdict(set)
+    for incident_id, user in session.exec(
+        select(RoleAssignment.incident_id, RoleAssignment.user_id).where(
+            col(RoleAssignment.incident_id).in_(ids)
+        )
+    ):
+        found[incident_id].add(user)
+    for number, declarer in session.exec(
+        select(Incident.id, Incident.declared_by).where(col(Incident.id).in_(ids))
+    ):
+        found[number or 0].add(declarer)
+    return found
+
+
+def _next_updates(session: Session, ids: list[int | None]) -> dict[int, datetime]:
+    rows = session.exec(
+        select(AudienceClock.incident_id, func.min(AudienceClock.due_at))
+        .where(col(AudienceClock.incident_id).in_(ids), col(AudienceClock.due_at).is_not(None))
+        .group_by(col(AudienceClock.incident_id))
+    )
+    return {incident_id: due for incident_id, due in rows if due is not None}
+
+
+def _decisions_on(
+    session: Session, user: str, incidents: dict[int, HomeIncident]
+) -> list[HomeDecision]:
+    rows = session.exec(
+        select(Decision)
+        .where(Decision.owner == user, Decision.status == "pending")
+        .order_by(col(Decision.due_at))
+    )
+    return [
+        HomeDecision(
+            incidents[d.incident_id].ref,
+            incidents[d.incident_id].channel_id,
+            f"D-{d.number}",
+            d.question,
+            d.due_at,
+        )
+        for d in rows
+        if d.incident_id in incidents
+    ]
+
+
+def opened(ctx: ServiceContext, user: str) -> HomeData:
+    """Someone opened the Home tab: remember them (for refreshes) and read what to show."""
+    with ctx.unit() as unit:
+        viewer = unit.session.get(HomeViewer, user) or HomeViewer(user_id=user)
+        viewer.opened_at = unit.now
+        unit.session.add(viewer)
+        return home_data(ctx, unit.session, user, unit.now)

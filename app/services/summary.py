@@ -1,0 +1,111 @@
+"""The executive summary: a few lines an executive reads in ten seconds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.domain.errors import InvalidInput, NotAllowed
+from app.domain.permissions import may_manage
+from app.domain.roles import COMMANDER
+from app.persistence.tables import AudienceClock, Incident
+from app.rendering.approvals import ApprovalStatus
+from app.rendering.context import slack_date
+from app.rendering.templates import Markup
+from app.services import cadence
+from app.services.compose import Composer, Narrative, last_narrative
+from app.services.context import ServiceContext, Unit
+from app.services.lookup import current_holders, incident_in_channel
+
+TEMPLATE = "summary"
+EXECUTIVE = "executive"
+SETTLED = ("decided", "closed", "carried")
+
+
+@dataclass(frozen=True)
+class Summary:
+    incident_ref: str
+    text: str
+    approval: str  # what the reader should know about the wording
+    posted_to: str | None = None
+
+
+def summary(ctx: ServiceContext, channel_id: str) -> Summary:
+    """Shown only to the person who asked."""
+    with ctx.db.read() as session:
+        incident = incident_in_channel(session, channel_id)
+        text, status = _render(ctx, session, incident, ctx.clock.now())
+        return Summary(incident.ref, text, status.label)
+
+
+def post_summary(ctx: ServiceContext, channel_id: str, actor: str) -> Summary:
+    """Sent to the executive audience: approved wording only, by comms, commander or admins."""
+    audience = ctx.audiences.get(EXECUTIVE)
+    if audience is None:
+        raise InvalidInput("There is no executive audience configured to send the summary to.")
+    with ctx.unit() as unit:
+        incident = incident_in_channel(unit.session, channel_id, lock=True)
+        assert incident.id is not None
+        _ensure_may_post(ctx, unit, incident, actor)
+        text, status = _render(ctx, unit.session, incident, unit.now)
+        if not status.approved:
+            raise InvalidInput(
+                f"The summary template is {status.label}, so it cannot go to executives. "
+                f'Ask for approval: `warroom templates approve {TEMPLATE} --by "<approver>"`.'
+            )
+        channel = None if audience.in_incident_channel else audience.channel
+        unit.post_text(incident.id, text, channel=channel, audience=audience.key)
+        clock = unit.session.get(AudienceClock, (incident.id, audience.key))
+        if clock is not None:  # it counts as the executives' update
+            cadence.updated(ctx, clock, incident, unit.now)
+            unit.session.add(clock)
+        unit.log(incident.id, actor, "update", f"Executive summary sent to {audience.channel}")
+        return Summary(incident.ref, text, status.label, audience.channel)
+
+
+def _render(
+    ctx: ServiceContext, session: Session, incident: Incident, now: datetime
+) -> tuple[str, ApprovalStatus]:
+    assert incident.id is not None
+    composer = Composer(ctx, session, incident)
+    narrative = last_narrative(session, incident.id)
+    source = ctx.templates.source(TEMPLATE)
+    status = ctx.approvals.status(TEMPLATE, source)
+    text = ctx.templates.render(
+        TEMPLATE,
+        source,
+        incident=composer.view(now),
+        update=composer.update_view(
+            Narrative(narrative.what_changed, incident.impact, narrative.uncertain), "warroom", now
+        ),
+        decisions_pending=composer.decisions("pending"),
+        decisions_made=composer.decisions(*SETTLED),
+        next_update=_date(next_update(session, incident.id)),
+    )
+    return text, status
+
+
+def next_update(session: Session, incident_id: int) -> datetime | None:
+    return session.exec(
+        select(func.min(AudienceClock.due_at)).where(
+            AudienceClock.incident_id == incident_id, col(AudienceClock.due_at).is_not(None)
+        )
+    ).one()
+
+
+def _ensure_may_post(ctx: ServiceContext, unit: Unit, incident: Incident, actor: str) -> None:
+    assert incident.id is not None
+    holders = current_holders(unit.session, incident.id)
+    if actor == holders.get("comms") or may_manage(actor, holders.get(COMMANDER), ctx.admins):
+        return
+    raise NotAllowed(
+        "Sorry, only the comms holder, the commander or an admin can send the "
+        "summary to executives; `/incident summary` shows it to you."
+    )
+
+
+def _date(moment: datetime | None) -> Markup | None:
+    return slack_date(moment) if moment else None

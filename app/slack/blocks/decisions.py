@@ -1,0 +1,212 @@
+"""Decision messages (a button per option, then the outcome), the rationale and ask forms,
+and the lists people see."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from app.domain.text import escape, mention, truncate
+from app.slack.blocks.common import Block, Message, context, fallback, header, section, sections
+
+DECIDE_ACTION = "decide"  # action_id prefix; the value carries decision id and option
+CLOSE_ACTION, CARRY_ACTION = "decision_close", "decision_carry"
+RATIONALE_CALLBACK, ASK_CALLBACK = "decision_rationale", "decision_ask"
+DUE_CHOICES = ["10m", "15m", "30m", "1h", "2h", "4h"]
+
+
+def _plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def _when(iso: str) -> str:
+    moment = datetime.fromisoformat(iso)
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{moment:%H:%M} UTC>"
+
+
+def decision_message(p: dict[str, Any]) -> Message:
+    """The decision as posted in the incident channel; redrawn when it is settled."""
+    question = escape(p["question"])
+    if p["status"] == "pending":
+        text = f":question: *{p['ref']}* · {question}"
+        blocks = [
+            section(f"{text}\nOwner {mention(p['owner'])} · due {_when(p['due_at'])}"),
+            {
+                "type": "actions",
+                "block_id": f"decision-{p['decision_id']}",
+                "elements": [_button(p["decision_id"], n, o) for n, o in enumerate(p["options"])],
+            },
+            context(f"Or type `/incident decide {p['ref']} <option> <one-line reason>`."),
+        ]
+        return Message(text=fallback(f"{p['ref']}: {question}"), blocks=blocks)
+    outcome = {
+        "decided": f":white_check_mark: *Decided: {escape(p['outcome'] or '')}*",
+        "closed": ":heavy_multiplication_x: *Closed without a decision*",
+        "carried": ":arrow_right: *Carried over to follow-up*",
+    }[p["status"]]
+    why = f": {escape(p['rationale'])}" if p.get("rationale") else ""
+    by = f" by {mention(p['decided_by'])}" if p.get("decided_by") else ""
+    return Message(
+        text=fallback(f"{p['ref']} {p['status']}: {question}"),
+        blocks=[section(f"*{p['ref']}* · {question}\n{outcome}{by}{why}")],
+    )
+
+
+def _button(decision_id: int, n: int, option: str) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "action_id": f"{DECIDE_ACTION}:{n}",
+        "text": _plain(truncate(option, 75)),
+        "value": json.dumps({"d": decision_id, "o": option}),
+    }
+    if n == 0:
+        button["style"] = "primary"
+    return button
+
+
+def decision_made(p: dict[str, Any]) -> Message:
+    text = (
+        f":white_check_mark: *{p['ref']}* decided by {mention(p['by'])}: "
+        f"*{escape(p['outcome'])}*. Why: {escape(p['why'])}"
+    )
+    return Message(text=fallback(text), blocks=[section(text)])
+
+
+def rationale_modal(decision_id: int, option: str, ref: str, question: str) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": RATIONALE_CALLBACK,
+        "title": _plain(truncate(f"Decide {ref}", 24)),
+        "submit": _plain("Record decision"),
+        "close": _plain("Cancel"),
+        "private_metadata": json.dumps({"d": decision_id, "o": option}),
+        "blocks": [
+            section(f"*{escape(option)}* for: {escape(question)}"),
+            {
+                "type": "input",
+                "block_id": "rationale",
+                "label": _plain("Why? (one line)"),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "rationale",
+                    "max_length": 300,
+                    "placeholder": _plain("Fallback precision is known; losses stop now"),
+                },
+            },
+        ],
+    }
+
+
+def ask_modal(channel_id: str) -> dict[str, Any]:
+    due = [{"text": _plain(d), "value": d} for d in DUE_CHOICES]
+    return {
+        "type": "modal",
+        "callback_id": ASK_CALLBACK,
+        "title": _plain("Ask for a decision"),
+        "submit": _plain("Ask"),
+        "close": _plain("Cancel"),
+        "private_metadata": json.dumps({"channel_id": channel_id}),
+        "blocks": [
+            _input(
+                "question",
+                "The question",
+                {
+                    "type": "plain_text_input",
+                    "max_length": 300,
+                    "placeholder": _plain("Roll back fraud-scorer to v41?"),
+                },
+            ),
+            _input(
+                "options",
+                "Options, separated by |",
+                {"type": "plain_text_input", "placeholder": _plain("Roll back|Hold|Fallback")},
+                optional=True,
+            ),
+            _input(
+                "owner",
+                "Who decides (default: the commander)",
+                {"type": "users_select"},
+                optional=True,
+            ),
+            _input(
+                "due",
+                "Due in (default: by severity)",
+                {"type": "static_select", "options": due},
+                optional=True,
+            ),
+        ],
+    }
+
+
+def _input(block_id: str, label: str, element: dict[str, Any], optional: bool = False) -> Block:
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": _plain(label),
+        "element": {**element, "action_id": block_id},
+        "optional": optional,
+    }
+
+
+def read_ask_modal(view: dict[str, Any]) -> dict[str, Any]:
+    values = view.get("state", {}).get("values", {})
+
+    def field(name: str) -> dict[str, Any]:
+        return dict(values.get(name, {}).get(name, {}))
+
+    return {
+        "channel_id": json.loads(view.get("private_metadata") or "{}").get("channel_id", ""),
+        "question": field("question").get("value") or "",
+        "options": field("options").get("value"),
+        "owner": field("owner").get("selected_user"),
+        "due": (field("due").get("selected_option") or {}).get("value"),
+    }
+
+
+def decisions_list(ref: str, decisions: list[Any]) -> Message:
+    if not decisions:
+        return Message(text=f"{ref} has no decisions yet. Ask for one with `/incident decision`.")
+    lines = [_line(d) for d in decisions]
+    return Message(
+        text=fallback(f"{ref} decisions"),
+        blocks=[header(f"{ref} decisions"), *sections("\n".join(lines), 20)],
+    )
+
+
+def _line(d: Any) -> str:
+    head = f"• *D-{d.number}* {escape(d.question)}"
+    if d.status == "pending":
+        due = int(d.due_at.timestamp())
+        return f"{head} · _pending_, owner {mention(d.owner)}, due <!date^{due}^{{time}}|soon>"
+    outcome = escape(d.outcome or d.status)
+    why = f": {escape(d.rationale)}" if d.rationale else ""
+    return f"{head} → *{outcome}* by {mention(d.decided_by or '')}{why}"
+
+
+def pending_before_resolve(message: str, decisions: list[Any]) -> Message:
+    """Resolving was refused: close or carry over each pending decision, right here."""
+    blocks: list[Block] = [section(message)]
+    for d in decisions[:20]:
+        blocks.append(section(f"*D-{d.number}* {escape(d.question)}"))
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"settle-{d.id}",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": CLOSE_ACTION,
+                        "value": str(d.id),
+                        "text": _plain(f"Close D-{d.number}"),
+                    },
+                    {
+                        "type": "button",
+                        "action_id": CARRY_ACTION,
+                        "value": str(d.id),
+                        "text": _plain(f"Carry over D-{d.number}"),
+                    },
+                ],
+            }
+        )
+    return Message(text=fallback(message), blocks=blocks[:50])

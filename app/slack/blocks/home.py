@@ -1,0 +1,101 @@
+"""Warroom's App Home: decisions waiting on you, your roles, active incidents by severity.
+
+Slack allows 100 blocks in a Home tab; incidents are packed several to a section and, past
+the budget, summarised ("…and 37 more") rather than overflowing."""
+
+from __future__ import annotations
+
+from itertools import groupby
+from typing import Any
+
+from app.domain.durations import humanize
+from app.domain.text import escape_within, mention
+from app.services.home import HomeData, HomeIncident
+from app.slack.blocks.common import Block, context, divider, header, section
+
+MAX_BLOCKS = 100
+LINES_PER_SECTION = 12
+
+
+def home_view(home: HomeData) -> dict[str, Any]:
+    blocks: list[Block] = [header("Warroom")]
+    blocks += _decisions(home)
+    blocks += _roles(home)
+    blocks.append(divider())
+    blocks += _incidents(home, MAX_BLOCKS - len(blocks))
+    return {"type": "home", "blocks": blocks[:MAX_BLOCKS]}
+
+
+def _link(incident: HomeIncident) -> str:
+    return f"<#{incident.channel_id}>" if incident.channel_id else incident.ref
+
+
+def _decisions(home: HomeData) -> list[Block]:
+    if not home.my_decisions:
+        return [section("*Decisions waiting on you:* none.")]
+    lines = []
+    for d in home.my_decisions[:LINES_PER_SECTION]:
+        late = " :warning: *overdue*" if d.due_at < home.now else ""
+        where = f"<#{d.channel_id}>" if d.channel_id else d.incident_ref
+        due = f"<!date^{int(d.due_at.timestamp())}^{{time}}|{d.due_at:%H:%M} UTC>"
+        lines.append(
+            f"• *{d.ref}* ({d.incident_ref} {where}) {escape_within(d.question, 150)}"
+            f" · due {due}{late}"
+        )
+    more = len(home.my_decisions) - len(lines)
+    tail = [context(f"…and {more} more")] if more > 0 else []
+    return [section("*Decisions waiting on you*\n" + "\n".join(lines)), *tail]
+
+
+def _roles(home: HomeData) -> list[Block]:
+    if not home.my_roles:
+        return [section("*Your roles:* none right now.")]
+    lines = [
+        f"• {role.replace('-', ' ').title()} in *{i.ref}* {_link(i)}"
+        for i, role in home.my_roles[:LINES_PER_SECTION]
+    ]
+    return [section("*Your roles*\n" + "\n".join(lines))]
+
+
+def _incidents(home: HomeData, budget: int) -> list[Block]:
+    if not home.incidents:
+        return [section("*No active incidents.* :sunny:")]
+    blocks: list[Block] = [header(f"Active incidents ({len(home.incidents)})")]
+    groups = [
+        (sev, list(items)) for sev, items in groupby(home.incidents, key=lambda i: i.severity.key)
+    ]
+    for n, (_, items) in enumerate(groups):
+        room = budget - len(blocks) - 2 * (len(groups) - n)  # keep space for later groups
+        blocks += _group(home, items, max(room, 2))
+    return blocks
+
+
+def _group(home: HomeData, items: list[HomeIncident], room: int) -> list[Block]:
+    severity = items[0].severity
+    lines = [_line(home, i) for i in items]
+    chunks = [lines[k : k + LINES_PER_SECTION] for k in range(0, len(lines), LINES_PER_SECTION)]
+    shown = chunks[: max(room - 2, 1)]
+    blocks: list[Block] = [context(f"*{severity.key.upper()} · {severity.label}* ({len(items)})")]
+    blocks += [section("\n".join(chunk)) for chunk in shown]
+    hidden = len(lines) - sum(len(c) for c in shown)
+    if hidden > 0:
+        blocks.append(context(f"…and {hidden} more {severity.key.upper()} incidents"))
+    return blocks
+
+
+def _line(home: HomeData, incident: HomeIncident) -> str:
+    commander = mention(incident.commander) if incident.commander else "_no commander_"
+    age = humanize(home.now - incident.declared_at)
+    line = (
+        f"*{incident.ref}* {_link(incident)} {escape_within(incident.title, 60)} · "
+        f"{incident.status} · IC {commander} · {age}"
+    )
+    if incident.next_update:
+        at = (
+            f"<!date^{int(incident.next_update.timestamp())}^{{time}}|{incident.next_update:%H:%M}>"
+        )
+        late = " :warning: *overdue*" if incident.next_update < home.now else ""
+        line += f" · next update {at}{late}"
+    if incident.private:
+        line += " · :lock:"
+    return line
