@@ -267,6 +267,52 @@ class Warroom:
         self.app.scheduler.wake()
         await self.settle()
 
+    async def press(
+        self, message: Any, button_text: str, *, user: str | None = None
+    ) -> tuple[httpx.Response, str]:
+        """Press the button labelled `button_text` on a message the app posted; returns the
+        HTTP answer and the response_url the app may answer on."""
+        for block in message.blocks or []:
+            for element in block.get("elements", []):
+                if element.get("type") == "button" and element["text"]["text"] == button_text:
+                    response_url = self.fake.new_response_url()
+                    body = slack_requests.block_actions_body(
+                        action_id=element["action_id"],
+                        value=element.get("value"),
+                        block_id=block.get("block_id", "actions"),
+                        user_id=user or self.people.alice,
+                        channel_id=message.channel,
+                        message={"ts": message.ts, "text": message.text, "blocks": message.blocks},
+                        trigger_id=self.fake.issue_trigger_id(),
+                        response_url=response_url,
+                    )
+                    return await self.post(body), response_url
+        raise AssertionError(f"no button {button_text!r} on {message.text!r}")
+
+    async def submit_view(
+        self, view: dict[str, Any], state: dict[str, Any], *, user: str | None = None
+    ) -> httpx.Response:
+        body = slack_requests.view_submission_body(
+            view["callback_id"],
+            state,
+            user_id=user or self.people.alice,
+            private_metadata=view.get("private_metadata", ""),
+        )
+        return await self.post(body)
+
+    async def open_home(self, user: str, event_id: str) -> dict[str, Any]:
+        """The person opens Warroom's Home tab; returns the view the app published."""
+        event = {
+            "type": "app_home_opened",
+            "user": user,
+            "channel": "D0HOME",
+            "tab": "home",
+            "event_ts": f"{time.time():.6f}",
+        }
+        await self.event(event, event_id=event_id)
+        await self.settle()
+        return dict(self.fake.home_views[user])
+
     async def interact(self, payload: dict[str, Any]) -> httpx.Response:
         return await self.post(slack_requests.interactive_body(payload))
 

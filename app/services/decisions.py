@@ -30,10 +30,19 @@ class AlreadyDecided(InvalidInput):
     """The decision was made (or closed) before this attempt: nothing is recorded twice."""
 
 
+@dataclass(frozen=True)
+class Unsettled:
+    """A pending decision, as plain values (it outlives the transaction that found it)."""
+
+    id: int
+    number: int
+    question: str
+
+
 class PendingDecisions(InvalidInput):
     """Resolving was refused: these decisions must be closed or carried over first."""
 
-    def __init__(self, message: str, decisions: list[Decision]) -> None:
+    def __init__(self, message: str, decisions: list[Unsettled]) -> None:
         super().__init__(message)
         self.decisions = decisions
 
@@ -201,7 +210,7 @@ def refuse_resolving_with_pending(session: Session, incident: Incident) -> None:
             f"{incident.ref} still has pending decisions: {names}. Decide them, or close or "
             "carry each over first (`/incident decision close D-1`, "
             "`/incident decision carry D-1`), then resolve.",
-            pending,
+            [Unsettled(d.id or 0, d.number, d.question) for d in pending],
         )
 
 

@@ -47,7 +47,7 @@ class HomeDecision:
 class HomeData:
     user: str
     now: datetime
-    incidents: list[HomeIncident]  # visible to this user, most severe first
+    incidents: list[HomeIncident]  # visible to this user
     my_roles: list[tuple[HomeIncident, str]] = field(default_factory=list)
     my_decisions: list[HomeDecision] = field(default_factory=list)
 
@@ -69,7 +69,6 @@ def home_data(ctx: ServiceContext, session: Session, user: str, now: datetime) -
         for i in incidents
         if not i.private or user in members.get(i.id or 0, set())
     ]
-    visible.sort(key=lambda h: (h.severity.rank, -h.number))
     by_number = {h.number: h for h in visible}
     mine = [
         (by_number[number], role)

@@ -6,10 +6,14 @@ cost lands on the event loop that also answers Slack's 3-second acks.
 
 from __future__ import annotations
 
+import logging
+
 import aiohttp
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from app.slack.blocks.common import Message
+
+log = logging.getLogger(__name__)
 
 
 class Responder:
@@ -35,4 +39,6 @@ class Responder:
             response_type="ephemeral",
             replace_original=False,
         )
+        if response.status_code != 200:
+            log.warning("Slack refused a reply (%s): %s", response.status_code, response.body)
         return response.status_code

@@ -196,13 +196,13 @@ def pending_before_resolve(message: str, decisions: list[Any]) -> Message:
                 "elements": [
                     {
                         "type": "button",
-                        "action_id": CLOSE_ACTION,
+                        "action_id": f"{CLOSE_ACTION}:{d.id}",
                         "value": str(d.id),
                         "text": _plain(f"Close D-{d.number}"),
                     },
                     {
                         "type": "button",
-                        "action_id": CARRY_ACTION,
+                        "action_id": f"{CARRY_ACTION}:{d.id}",
                         "value": str(d.id),
                         "text": _plain(f"Carry over D-{d.number}"),
                     },

@@ -61,11 +61,10 @@ def _incidents(home: HomeData, budget: int) -> list[Block]:
     if not home.incidents:
         return [section("*No active incidents.* :sunny:")]
     blocks: list[Block] = [header(f"Active incidents ({len(home.incidents)})")]
-    groups = [
-        (sev, list(items)) for sev, items in groupby(home.incidents, key=lambda i: i.severity.key)
-    ]
+    ordered = sorted(home.incidents, key=lambda i: (i.severity.rank, -i.number))
+    groups = [(sev, list(items)) for sev, items in groupby(ordered, key=lambda i: i.severity.key)]
     for n, (_, items) in enumerate(groups):
-        room = budget - len(blocks) - 2 * (len(groups) - n)  # keep space for later groups
+        room = (budget - len(blocks)) // (len(groups) - n)  # a fair share for each severity
         blocks += _group(home, items, max(room, 2))
     return blocks
 

@@ -71,11 +71,11 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         text = f"{decisions.ref(done)} {verb}. When none is pending, `/incident resolve` again."
         await deps.reply(reply_to, Message(text=text))
 
-    @app.action(blocks.CLOSE_ACTION)
+    @app.action(re.compile(rf"^{blocks.CLOSE_ACTION}:\d+$"))
     async def close_pressed(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await settle(ack, body, action, carry=False)
 
-    @app.action(blocks.CARRY_ACTION)
+    @app.action(re.compile(rf"^{blocks.CARRY_ACTION}:\d+$"))
     async def carry_pressed(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await settle(ack, body, action, carry=True)
 
