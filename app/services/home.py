@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -15,6 +15,8 @@ from app.domain.severity import Severity
 from app.domain.status import Status
 from app.persistence.tables import AudienceClock, Decision, HomeViewer, Incident, RoleAssignment
 from app.services.context import ServiceContext
+
+REMEMBER_EVERY = timedelta(hours=1)  # how often a viewer's last visit is written down
 
 
 @dataclass(frozen=True)
@@ -163,9 +165,16 @@ def _decisions_on(
 
 
 def opened(ctx: ServiceContext, user: str) -> HomeData:
-    """Someone opened the Home tab: remember them (for refreshes) and read what to show."""
-    with ctx.unit() as unit:
-        viewer = unit.session.get(HomeViewer, user) or HomeViewer(user_id=user)
-        viewer.opened_at = unit.now
-        unit.session.add(viewer)
-        return home_data(ctx, unit.session, user, unit.now)
+    """Someone opened the Home tab: read what to show, and remember them (for refreshes) when
+    their last visit is not recent, so most opens write nothing."""
+    now = ctx.clock.now()
+    with ctx.db.read() as session:
+        data = home_data(ctx, session, user, now)
+        viewer = session.get(HomeViewer, user)
+        fresh = viewer is not None and viewer.opened_at > now - REMEMBER_EVERY
+    if not fresh:
+        with ctx.db.transaction() as session:
+            seen = session.get(HomeViewer, user) or HomeViewer(user_id=user)
+            seen.opened_at = now
+            session.add(seen)
+    return data

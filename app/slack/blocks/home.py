@@ -71,12 +71,12 @@ def _incidents(home: HomeData, budget: int) -> list[Block]:
 
 def _group(home: HomeData, items: list[HomeIncident], room: int) -> list[Block]:
     severity = items[0].severity
-    lines = [_line(home, i) for i in items]
+    shown = items[: max(room - 2, 1) * LINES_PER_SECTION]  # lines are drawn only for these
+    lines = [_line(home, i) for i in shown]
     chunks = [lines[k : k + LINES_PER_SECTION] for k in range(0, len(lines), LINES_PER_SECTION)]
-    shown = chunks[: max(room - 2, 1)]
     blocks: list[Block] = [context(f"*{severity.key.upper()} · {severity.label}* ({len(items)})")]
-    blocks += [section("\n".join(chunk)) for chunk in shown]
-    hidden = len(lines) - sum(len(c) for c in shown)
+    blocks += [section("\n".join(chunk)) for chunk in chunks]
+    hidden = len(items) - len(shown)
     if hidden > 0:
         blocks.append(context(f"…and {hidden} more {severity.key.upper()} incidents"))
     return blocks
