@@ -96,7 +96,11 @@ class OutboxMessage(SQLModel, table=True):
     """Something to say or do in Slack, written in the same transaction as the change."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "not_before"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "not_before"),
+        # "Is an earlier row of this sequence still pending?" without reading its history.
+        Index("ix_outbox_sequence_pending", "sequence_key", "status", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int | None = Field(default=None, foreign_key="incidents.id", index=True)

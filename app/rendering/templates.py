@@ -7,15 +7,23 @@ links, dates) is wrapped in `Markup` and passes through untouched.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError
+from jinja2 import (
+    FileSystemLoader,
+    StrictUndefined,
+    Template,
+    TemplateError,
+    TemplateSyntaxError,
+)
 from jinja2.sandbox import SandboxedEnvironment
 
 from app.domain.text import escape
 
 SUFFIX = ".j2"
+CACHE_SIZE = 256  # compiled templates kept, keyed by name and content
 
 
 class Markup(str):
@@ -45,6 +53,7 @@ class TemplateRenderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        self._cache: dict[tuple[str, bytes], Template] = {}
 
     def names(self) -> list[str]:
         """Template names (relative paths without the .j2 suffix), sorted."""
@@ -66,18 +75,27 @@ class TemplateRenderer:
             if source is None:
                 template = self._env.get_template(f"{name}{SUFFIX}")
             else:
-                code = self._env.compile(
-                    source.decode("utf-8"), name=f"{name}{SUFFIX}", filename=self._path(name)
-                )
-                template = self._env.template_class.from_code(
-                    self._env, code, self._env.make_globals(None)
-                )
+                template = self._compiled(name, source)
             text = template.render(**context)
         except TemplateSyntaxError as exc:
             raise TemplateProblem(f"{self._path(name)}, line {exc.lineno}: {exc.message}") from exc
         except TemplateError as exc:
             raise TemplateProblem(f"{self._path(name)}{_line_of(exc)}: {exc}") from exc
         return _tidy(text)
+
+    def _compiled(self, name: str, source: bytes) -> Template:
+        """Exactly these bytes, compiled once (approved wording is rendered from the bytes whose
+        hash was checked; compiling costs milliseconds, rendering microseconds)."""
+        key = (name, hashlib.sha256(source).digest())
+        if key not in self._cache:
+            if len(self._cache) >= CACHE_SIZE:
+                self._cache.pop(next(iter(self._cache)))
+            code = self._env.compile(
+                source.decode("utf-8"), name=f"{name}{SUFFIX}", filename=self._path(name)
+            )
+            globals_ = self._env.make_globals(None)
+            self._cache[key] = self._env.template_class.from_code(self._env, code, globals_)
+        return self._cache[key]
 
     def _path(self, name: str) -> str:
         return str(self.folder / f"{name}{SUFFIX}")

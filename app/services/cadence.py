@@ -88,13 +88,21 @@ def next_wake(ctx: ServiceContext) -> datetime | None:
         ).one()
 
 
-def due_incidents(session: Session, now: datetime, limit: int) -> list[int]:
-    """Incidents with a clock due, earliest first: a range scan on the wake_at index."""
-    rows = session.exec(
-        select(AudienceClock.incident_id, func.min(AudienceClock.wake_at))
+def due_incidents(session: Session, now: datetime, limit: int, per_incident: int) -> list[int]:
+    """Incidents with a clock due, earliest first. The due clocks are read from the wake_at
+    index first (a range, however many incidents are active), then grouped; `per_incident`
+    (the number of audiences) makes sure `limit` incidents are found when they are due."""
+    due = (
+        select(AudienceClock.incident_id, AudienceClock.wake_at)
         .where(col(AudienceClock.wake_at) <= now)
-        .group_by(col(AudienceClock.incident_id))
-        .order_by(func.min(AudienceClock.wake_at))
+        .order_by(col(AudienceClock.wake_at))
+        .limit(limit * per_incident)
+        .subquery()
+    )
+    rows = session.exec(
+        select(due.c.incident_id, func.min(due.c.wake_at))
+        .group_by(due.c.incident_id)
+        .order_by(func.min(due.c.wake_at))
         .limit(limit)
     )
     return [incident_id for incident_id, _ in rows]
@@ -103,7 +111,7 @@ def due_incidents(session: Session, now: datetime, limit: int) -> list[int]:
 def run_due(ctx: ServiceContext, limit: int = BATCH) -> int:
     """Send what is due, remind who must publish, tell commanders what is overdue."""
     with ctx.db.read() as session:
-        due = due_incidents(session, ctx.clock.now(), limit)
+        due = due_incidents(session, ctx.clock.now(), limit, max(len(ctx.audiences.keys), 1))
     return sum(_tick_incident(ctx, incident_id) for incident_id in due)
 
 

@@ -58,6 +58,9 @@ def run_due(ctx: ServiceContext) -> bool:
     day = today(config, now)
     if now < digest_time(config, day):
         return False
+    with ctx.db.read() as session:  # usually done already: no write lock for finding that out
+        if session.get(DigestRun, day.isoformat()) is not None:
+            return False
     try:
         with ctx.unit() as unit:
             if unit.session.get(DigestRun, day.isoformat()) is not None:

@@ -43,6 +43,7 @@ async def test_updates_go_out_every_interval_to_the_audiences_of_the_severity(
     assert warroom.texts(warroom.audience_channels[EXEC]) == []  # sev1 and above only
 
     await warroom.command("note PSI 0.31 on transaction_amount", channel=channel)
+    await warroom.settle()
     await warroom.tick(30)
     assert automatic_rounds(warroom) == [["technical", "business"]] * 2
     assert "PSI 0.31 on transaction_amount" in warroom.said(channel, ":mega: *INC-1 update*")

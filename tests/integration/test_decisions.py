@@ -241,6 +241,7 @@ async def test_listing_decisions(warroom: Warroom) -> None:
     channel = await war_room(warroom)
     await asked(warroom, channel)
     await warroom.command("decision Tell customers now?", channel=channel)
+    await warroom.settle()
     await warroom.command("decide D-2 approve legal agreed", channel=channel)
     await warroom.settle()
     reply = await warroom.command("decisions", channel=channel)

@@ -52,6 +52,7 @@ async def test_declaration_opens_a_war_room(warroom: Warroom) -> None:
 
 async def test_incidents_are_numbered_in_sequence(warroom: Warroom) -> None:
     await warroom.command("declare sev2 Feature store down, three models scoring defaults")
+    await warroom.settle()
     await warroom.command("declare sev3 Chatbot release giving harmful answers")
     await warroom.settle()
     assert warroom.incident_channel(1).name.startswith("inc-1-feature-store-down")
@@ -104,7 +105,8 @@ async def test_user_text_can_never_ping_or_template(warroom: Warroom) -> None:
     sent = warroom.outgoing()
     for markup in ("<!channel>", "<!here>", "<!everyone>"):
         assert markup not in sent
-    assert "{{ 7*7 }}" in sent and "49" not in warroom.texts(warroom.incident_channel(1).id)[0]
+    kickoff = warroom.texts(warroom.incident_channel(1).id)[0]
+    assert "Outage &lt;!channel&gt; @here {{ 7*7 }}" in kickoff and "{{ 7*7 }}" in sent
     [incident] = warroom.rows(Incident)
     assert incident.title == "Outage <!channel> @here {{ 7*7 }} & more"
 

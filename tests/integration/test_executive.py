@@ -77,6 +77,7 @@ async def test_the_daily_digest_runs_once_and_only_with_something_to_say(
     try:
         channel = await declare(room, "declare sev3 Drift on transaction_amount")
         await room.command("decision Retrain on last week's data?", channel=channel)
+        await room.settle()
         await room.command("decide D-1 approve drift is seasonal", channel=channel)
         await room.tick(59)
         executive = room.audience_channels["exec-updates"]

@@ -126,6 +126,7 @@ async def test_notes_and_the_timeline(warroom: Warroom) -> None:
         user=warroom.people.bob,
         channel=channel,
     )
+    await warroom.settle()
     await warroom.command("severity sev2 customer complaints", channel=channel)
     await warroom.settle()
     assert warroom.said(channel, "Note* from <@U0BOBBY01>: PSI 0.31")

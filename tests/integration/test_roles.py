@@ -125,6 +125,7 @@ async def test_freeing_roles(warroom: Warroom) -> None:
     await warroom.settle()
     refused = await warroom.command("unassign comms", user=p.bob, channel=channel)
     commander = await warroom.command("unassign commander", channel=channel)
+    await warroom.settle()
     await warroom.command("unassign comms", user=p.dana, channel=channel)  # her own
     await warroom.settle()
     assert "only the commander" in refused.everything

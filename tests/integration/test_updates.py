@@ -79,9 +79,11 @@ async def test_user_text_in_updates_is_shown_literally(warroom: Warroom) -> None
         audiences=["technical", "business"],
     )
     await warroom.tick(30)
-    sent = warroom.outgoing()
-    assert "<!channel>" not in sent
-    assert "{{ 7*7 }}" in warroom.said(channel, "Paged") and "49" not in sent
+    assert "<!channel>" not in warroom.outgoing()
+    update = warroom.said(channel, "Paged")
+    assert (
+        "Paged &lt;!channel&gt; {{ 7*7 }}" in update and "Paged &lt;!channel&gt; 49" not in update
+    )
 
 
 async def test_only_comms_the_commander_or_admins_publish_beyond_the_channel(
