@@ -142,3 +142,18 @@ def test_templates_approve_then_check_catches_a_later_edit(tmp_path: Path) -> No
     assert "updates/customer.j2: changed since it was approved by" in result.stderr
     missing = run("templates", "approve", "updates/nope", "--by", "x", env=env)
     assert missing.returncode == 2 and "no such template" in missing.stderr
+
+
+def test_a_broken_template_stops_serve_naming_file_and_line(tmp_path: Path) -> None:
+    folder = tmp_path / "t"
+    shutil.copytree(SHIPPED_TEMPLATES, folder)
+    (folder / "updates" / "executive.j2").write_text("ok\n\n{{ incident.no_such_field }}\n")
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_APP_TOKEN": "xapp-1",
+        "WARROOM_TEMPLATES_DIR": str(folder),
+        "WARROOM_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}",
+    }
+    result = run("serve", env=env)
+    assert result.returncode == 2
+    assert "updates/executive.j2, line 3" in result.stderr and "Traceback" not in result.stderr
