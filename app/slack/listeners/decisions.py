@@ -96,15 +96,11 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         await ack()
 
         async def record() -> None:
-            try:
-                if ask.owner:
-                    await ensure_person(client, ask.owner)
-                await deps.run(decisions.ask_decision, form["channel_id"], ask)
-            except Exception as exc:  # the form has closed: tell them directly
-                await client.chat_postMessage(channel=ask.asked_by, text=errors.explain(exc))
+            if ask.owner:
+                await ensure_person(client, ask.owner)
+            await deps.run(decisions.ask_decision, form["channel_id"], ask)
 
-        with deps.activity.track():
-            await deps.gate.follow_up(record, context.get(CONTEXT_KEY))
+        await errors.after_form_closed(deps, client, ask.asked_by, context.get(CONTEXT_KEY), record)
 
 
 def _ask(form: dict[str, Any], user: str) -> decisions.Ask:

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 
 from app.domain.errors import WarroomError
 from app.slack.blocks.common import Message
@@ -39,6 +40,26 @@ async def report(error: Exception, reply: Callable[[Message], Awaitable[Any]]) -
         await reply(Message(text=explain(error)))
     except Exception:
         log.exception("could not tell the person about an error")
+
+
+async def after_form_closed(
+    deps: SlackDeps,
+    client: AsyncWebClient,
+    user: str,
+    token: object | None,
+    work: Callable[[], Awaitable[Any]],
+) -> None:
+    """Work after a submitted form has closed: it waits for the acks in front of it, and a
+    failure is told to the person by direct message, since there is no form left to show."""
+
+    async def run() -> None:
+        try:
+            await work()
+        except Exception as exc:
+            await client.chat_postMessage(channel=user, text=explain(exc))
+
+    with deps.activity.track():
+        await deps.gate.follow_up(run, token)
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:

@@ -41,13 +41,11 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         context: AsyncBoltContext,
     ) -> None:
         await ack(response_action="clear")
-        user = body["user"]["id"]
-
-        async def publish() -> None:
-            try:
-                await deps.run(publish_update, update_modal.draft_id_of(view), user)
-            except Exception as exc:  # the form has closed: tell them directly
-                await client.chat_postMessage(channel=user, text=errors.explain(exc))
-
-        with deps.activity.track():
-            await deps.gate.follow_up(publish, context.get(CONTEXT_KEY))
+        user, draft = body["user"]["id"], update_modal.draft_id_of(view)
+        await errors.after_form_closed(
+            deps,
+            client,
+            user,
+            context.get(CONTEXT_KEY),
+            lambda: deps.run(publish_update, draft, user),
+        )

@@ -31,22 +31,19 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         client: AsyncWebClient,
         context: AsyncBoltContext,
     ) -> None:
-        with deps.activity.track():
-            try:
-                form = read_declare_form(view, deps.ctx.severities)
-            except FormErrors as exc:
-                await ack(response_action="errors", errors=exc.errors)
-                return
-            await ack()
-            await deps.gate.follow_up(
-                lambda: _declare(deps, client, body, form), context.get(CONTEXT_KEY)
-            )
+        try:
+            form = read_declare_form(view, deps.ctx.severities)
+        except FormErrors as exc:
+            await ack(response_action="errors", errors=exc.errors)
+            return
+        await ack()
+        user = body["user"]["id"]
+        await errors.after_form_closed(
+            deps, client, user, context.get(CONTEXT_KEY), lambda: _declare(deps, user, form)
+        )
 
 
-async def _declare(
-    deps: SlackDeps, client: AsyncWebClient, body: dict[str, Any], form: DeclareForm
-) -> None:
-    user = body["user"]["id"]
+async def _declare(deps: SlackDeps, user: str, form: DeclareForm) -> None:
     declaration = Declaration(
         title=form.title,
         severity=form.severity or "",
@@ -57,7 +54,4 @@ async def _declare(
         from_channel=form.channel_id,
         response_url=form.response_url,
     )
-    try:
-        await deps.run(declare_incident, declaration)
-    except Exception as exc:  # the form has closed: tell them directly
-        await client.chat_postMessage(channel=user, text=errors.explain(exc))
+    await deps.run(declare_incident, declaration)
