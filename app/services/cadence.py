@@ -203,6 +203,7 @@ class _Tick:
         self.unit.log(
             self.incident.id, BOT_ACTOR, "update", "Automatic update to " + ", ".join(titles)
         )
+        self.unit.refresh_homes()  # the next update time shown there moved
         text = self.composer.render(
             "reminders/narrative_request",
             self.now,

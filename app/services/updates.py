@@ -150,6 +150,7 @@ def _publish(
         incident.impact = narrative.impact
         unit.session.add(incident)
     _record(unit, incident, actor, sent, narrative)
+    unit.refresh_homes()  # next update times moved
     return Published(incident.ref, [a.title for a in sent], held)
 
 

@@ -97,3 +97,11 @@ async def test_the_daily_digest_runs_once_and_only_with_something_to_say(
         assert runs == {"2026-11-23": True, "2026-11-24": False}
     finally:
         await room.stop()
+
+
+async def test_app_home_follows_the_next_update_time(warroom: Warroom) -> None:
+    await declare(warroom, "declare sev2 Drift on transaction_amount")
+    before = json.dumps(await warroom.open_home(warroom.people.dana, "EvHome4"))
+    await warroom.tick(30)  # an automatic update went out: the next one is 30 minutes later
+    after = json.dumps(warroom.fake.home_views[warroom.people.dana])
+    assert before != after and "next update" in after
