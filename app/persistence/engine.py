@@ -37,10 +37,6 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
-def is_postgres(engine: Engine) -> bool:
-    return engine.dialect.name == "postgresql"
-
-
 class Database:
     """Opens transactions; one use case runs inside one `transaction()`.
 
@@ -82,7 +78,3 @@ class Database:
     def ping(self) -> None:
         with self.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-
-    @property
-    def supports_skip_locked(self) -> bool:
-        return is_postgres(self.engine)
