@@ -8,6 +8,7 @@ decided once, and writes the updates and reminders to the outbox in that same tr
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import func
@@ -163,18 +164,21 @@ class _Tick:
         self._remind(remind)
         self._tell_commander(overdue)
 
-    def _send(self, audience: Audience, row: AudienceClock) -> bool:
+    @cached_property
+    def narrative(self) -> Narrative:
+        """What every automatic update of this round repeats: the incident's impact and what
+        the last person-written update said is uncertain and comes next (read once)."""
         assert self.incident.id is not None
-        narrative = last_narrative(self.unit.session, self.incident.id)
-        narrative = Narrative(
-            impact=self.incident.impact,
-            uncertain=narrative.uncertain,
-            next_steps=narrative.next_steps,
+        last = last_narrative(self.unit.session, self.incident.id)
+        return Narrative(
+            impact=self.incident.impact, uncertain=last.uncertain, next_steps=last.next_steps
         )
+
+    def _send(self, audience: Audience, row: AudienceClock) -> bool:
         composed = self.composer.compose(
             audience,
             "updates",
-            narrative,
+            self.narrative,
             BOT_ACTOR,
             self.now,
             since=row.last_update_at,
