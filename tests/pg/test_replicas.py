@@ -65,7 +65,8 @@ async def test_declarations_on_both_replicas_each_open_exactly_one_war_room(
     rows = a.rows(OutboxMessage)
     assert {row.status for row in rows} == {"sent"}
     attempts = Counter(a.deliveries.attempted + b.deliveries.attempted)
-    assert a.deliveries.attempted and b.deliveries.attempted, "one replica did all the work"
+    # Which replica claims a ready row is scheduling luck; that every attempt either made is
+    # accounted for, once, is not.
     assert {row.id: row.attempts for row in rows if row.attempts} == attempts
     accepted = [c for c in post_calls(fake) if c.status == 200 and c.response.get("ok")]
     posts = Counter(outbox_id(c.args.get("metadata")) for c in accepted)
