@@ -32,3 +32,12 @@ def escape_within(text: str, limit: int) -> str:
         kept.append(piece)
         used += len(piece)
     return "".join(kept) + "…"
+
+
+# Slack tokens: bot/user/legacy (xoxb-, xoxp-, xoxa-, xoxr-, xoxs-…) and app-level (xapp-).
+_SLACK_TOKEN = re.compile(r"\b(?:xox[a-z]|xapp)-[A-Za-z0-9-]+")
+
+
+def redact(text: str) -> str:
+    """Anything shaped like a Slack token replaced, before text reaches a log or the database."""
+    return _SLACK_TOKEN.sub("[redacted]", text)
