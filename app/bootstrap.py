@@ -16,6 +16,7 @@ from app.config import ConfigError, Settings, WarroomConfig, load_config
 from app.persistence.engine import Database, make_engine
 from app.rendering.samples import check_templates
 from app.scheduler import Scheduler
+from app.services import delivery
 from app.services.context import ServiceContext
 from app.slack.bolt_app import build_bolt_app, delivery_client, interactive_client
 from app.slack.deps import SlackDeps
@@ -67,7 +68,14 @@ def build_runtime(
     _check_templates(ctx)
     book = MessageBook(ctx.templates, ctx.severities, ctx.roles)
     deps = SlackDeps(ctx, CommandParser(ctx.severities, ctx.roles), book)
-    gateway = SlackGateway(delivery_client(settings), book, deps.responder)
+    gateway = SlackGateway(
+        delivery_client(settings),
+        book,
+        deps.responder,
+        record_step=lambda work, step, result: asyncio.to_thread(
+            delivery.record_step, ctx, work, step, result
+        ),
+    )
     scheduler = Scheduler(ctx, gateway, owner=_owner(), yield_to=deps.gate.quiet)
     ctx.wake = scheduler.wake
     client = interactive_client(settings)

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from app.services import cadence, decisions, delivery, digest
 from app.services.context import ServiceContext
-from app.services.delivery import GiveUp, RetryLater, Work
+from app.services.delivery import GiveUp, LeaseLost, RetryLater, Work, describe_error
 
 log = logging.getLogger(__name__)
 # Modules with run_due(ctx) (act on what fell due, once across replicas) and next_wake(ctx).
@@ -159,6 +159,9 @@ class Scheduler:
             await self._record(lambda: delivery.mark_sent(self.ctx, work, result))
 
     def _failure(self, work: Work, exc: Exception) -> Callable[[], None]:
+        if isinstance(exc, LeaseLost):
+            log.warning("outbox #%s (%s): %s; leaving it to its new owner", work.id, work.op, exc)
+            return lambda: None
         if isinstance(exc, GiveUp):
             log.warning("outbox #%s (%s) failed for good: %s", work.id, work.op, exc)
             return lambda: delivery.mark_dead(self.ctx, work, str(exc))
@@ -168,7 +171,8 @@ class Scheduler:
             return lambda: delivery.mark_retry(self.ctx, work, delay, str(exc), landed=landed)
         log.exception("outbox #%s (%s) hit an unexpected error", work.id, work.op, exc_info=exc)
         delay = delivery.retry_delay(work.attempts)
-        return lambda: delivery.mark_retry(self.ctx, work, delay, repr(exc), landed=None)
+        error = describe_error(exc)
+        return lambda: delivery.mark_retry(self.ctx, work, delay, error, landed=None)
 
     async def _record(self, action: Callable[[], None]) -> None:
         try:

@@ -118,6 +118,11 @@ class OutboxMessage(SQLModel, table=True):
     created_at: datetime = _time()
     sent_at: datetime | None = _time(nullable=True)
     result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Steps of a multi-step row already done (e.g. {"post": {"channel", "ts"}} before the pin),
+    # each recorded before the next begins, so a retry continues instead of repeating them.
+    progress: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
     last_error: str = ""
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import Table, and_, exists, func, or_
 from sqlmodel import Session, col, select
 
 from app.domain.incident import IncidentSnapshot
+from app.domain.text import redact
 from app.persistence.tables import Incident, OutboxMessage
 from app.services.context import Op, ServiceContext
 from app.services.home import HomeData, home_data
@@ -50,6 +51,17 @@ class GiveUp(Exception):
     """Slack refused in a way that retrying cannot fix."""
 
 
+class LeaseLost(Exception):
+    """Another process took the row over while this one worked on it: stop, record nothing."""
+
+
+def describe_error(exc: BaseException) -> str:
+    """What is stored and logged about a failure: its class and message, never its repr (an
+    HTTP exception's repr can carry request headers, tokens included), tokens redacted."""
+    message = str(exc)
+    return redact(f"{type(exc).__name__}: {message}" if message else type(exc).__name__)
+
+
 def retry_delay(attempts: int) -> timedelta:
     """Exponential backoff: 1s, 2s, 4s … capped at five minutes."""
     return timedelta(seconds=min(2 ** max(attempts - 1, 0), 300))
@@ -81,6 +93,7 @@ class Work:
     slack: IncidentSlackState | None = None
     dependency: dict[str, Any] = field(default_factory=dict)  # result of the row it waited for
     home: HomeData | None = None  # what a person's App Home shows, for REFRESH_HOME
+    progress: dict[str, Any] = field(default_factory=dict)  # steps earlier attempts finished
 
 
 def claim_ready(ctx: ServiceContext, owner: str, limit: int) -> list[Work]:
@@ -88,14 +101,17 @@ def claim_ready(ctx: ServiceContext, owner: str, limit: int) -> list[Work]:
     with ctx.db.transaction() as session:
         rows = list(session.exec(_ready_query(now, limit)))
         pictures = _Pictures(ctx, session)
-        work = []
+        work, superseded = [], 0
         for row in rows:
             if _superseded(session, row):
                 _finish(row, now, {"superseded": True})
                 session.add(row)
+                superseded += 1
                 continue
             work.append(_lease(session, row, owner, now, pictures))
-        return work
+    if superseded:
+        ctx.wake()  # the rows queued behind them are ready now
+    return work
 
 
 class _Pictures:
@@ -194,6 +210,7 @@ def _lease(
         slack=_slack_state(incident) if incident else None,
         dependency=_dependency_result(session, row),
         home=_home(pictures, row, now),
+        progress=dict(row.progress or {}),
     )
 
 
@@ -233,6 +250,24 @@ def _still_ours(row: OutboxMessage | None, work: Work) -> bool:
         log.warning("outbox #%s: lease lost to %s; not recording", work.id, row.lease_owner)
         return False
     return True
+
+
+def record_step(ctx: ServiceContext, work: Work, step: str, result: dict[str, Any]) -> None:
+    """A step of a multi-step row is done: written down before the next step begins, so a
+    retry continues from the first step not done instead of repeating this one."""
+    with ctx.db.transaction() as session:
+        row = session.exec(
+            select(OutboxMessage).where(OutboxMessage.id == work.id).with_for_update()
+        ).first()
+        if not _still_ours(row, work):
+            raise LeaseLost(f"outbox #{work.id} was taken over")
+        assert row is not None
+        row.progress = {**(row.progress or {}), step: result}
+        session.add(row)
+        incident = session.get(Incident, row.incident_id) if row.incident_id else None
+        if incident is not None and row.op == Op.REFRESH.value and step == "topic":
+            incident.topic = result["topic"]  # a later refresh must not set it again
+            session.add(incident)
 
 
 def mark_sent(ctx: ServiceContext, work: Work, result: dict[str, Any]) -> None:
@@ -292,7 +327,7 @@ def mark_retry(
         row.not_before = now + delay
         row.lease_owner = None
         row.lease_until = None
-        row.last_error = error[:500]
+        row.last_error = redact(error)[:500]
         if landed is False:
             row.maybe_sent = work.maybe_sent
         session.add(row)
@@ -333,7 +368,7 @@ def _bury(row: OutboxMessage, now: datetime, error: str) -> None:
     row.sent_at = now
     row.lease_owner = None
     row.lease_until = None
-    row.last_error = error[:500]
+    row.last_error = redact(error)[:500]
 
 
 def _rows_that_need(session: Session, row: OutboxMessage) -> list[OutboxMessage]:

@@ -19,7 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from app.domain.channel_names import incident_channel_name
 from app.services.context import Op
-from app.services.delivery import GiveUp, RetryLater, Work, retry_delay
+from app.services.delivery import GiveUp, RetryLater, Work, describe_error, retry_delay
 from app.slack.blocks.common import Message
 from app.slack.blocks.home import home_view
 from app.slack.messages import MessageBook
@@ -30,6 +30,9 @@ METADATA_EVENT = "warroom_outbox"
 _TRANSIENT = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 _ALREADY_DONE = {"already_in_channel", "already_pinned", "cant_invite_self"}
 _MAX_NAME_ATTEMPTS = 25
+# Persists one finished step of a multi-step row (see SlackGateway._step).
+StepRecorder = Callable[[Work, str, dict[str, Any]], Awaitable[None]]
+Step = Callable[[], Awaitable[dict[str, Any]]]
 
 
 def classify(exc: SlackApiError, attempts: int) -> Exception:
@@ -51,10 +54,17 @@ def _error_code(exc: SlackApiError) -> str:
 
 
 class SlackGateway:
-    def __init__(self, client: AsyncWebClient, book: MessageBook, responder: Responder) -> None:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        book: MessageBook,
+        responder: Responder,
+        record_step: StepRecorder | None = None,
+    ) -> None:
         self.client = client
         self.book = book
         self.responder = responder
+        self.record_step = record_step
         self._bot_user_id: str | None = None
         self._ops: dict[str, Callable[[Work], Awaitable[dict[str, Any]]]] = {
             Op.CREATE_CHANNEL: self._create_channel,
@@ -72,7 +82,24 @@ class SlackGateway:
         except SlackApiError as exc:
             raise classify(exc, work.attempts) from exc
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            raise RetryLater(retry_delay(work.attempts), f"network: {exc!r}", landed=None) from exc
+            error = f"network: {describe_error(exc)}"
+            raise RetryLater(retry_delay(work.attempts), error, landed=None) from exc
+
+    async def _step(self, work: Work, name: str, act: Step, *, more: bool = True) -> dict[str, Any]:
+        """One step of a row that makes several Slack calls. A step an earlier attempt finished
+        is skipped; a finished step is recorded before the next begins (`more`), so a retry
+        after a 429 on the pin never posts the message again."""
+        if name in work.progress:
+            return dict(work.progress[name])
+        result = await act()
+        if more:
+            await self._remember(work, name, result)
+        return result
+
+    async def _remember(self, work: Work, name: str, result: dict[str, Any]) -> None:
+        if self.record_step is not None and name not in work.progress:
+            await self.record_step(work, name, result)
+        work.progress[name] = result
 
     async def bot_user_id(self) -> str:
         if self._bot_user_id is None:
@@ -129,29 +156,48 @@ class SlackGateway:
                 raise
         return {"invited": users}
 
-    async def _pin(self, channel: str, ts: str) -> None:
+    async def _pin(self, channel: str, ts: str) -> dict[str, Any]:
         try:
             await self.client.pins_add(channel=channel, timestamp=ts)
         except SlackApiError as exc:
             if _error_code(exc) not in _ALREADY_DONE:
                 raise
+        return {"pinned": ts}
 
     async def _refresh(self, work: Work) -> dict[str, Any]:
-        """Topic, kickoff and announcement re-rendered from the state at delivery time."""
+        """Topic, kickoff and announcement re-rendered from the state at delivery time, side by
+        side; each one done is recorded, so a retry does not set the topic twice."""
         incident, slack = _need(work.incident), _need(work.slack)
-        steps = []
+        steps: dict[str, Step] = {}
         topic = self.book.topic(incident)
         if slack.channel_id and topic != slack.topic:
-            steps.append(self.client.conversations_setTopic(channel=slack.channel_id, topic=topic))
+            channel, check = slack.channel_id, work.attempts > 1
+            steps["topic"] = lambda: self._set_topic(channel, topic, check_first=check)
         if slack.channel_id and slack.kickoff_ts:
             kickoff = self.book.render("kickoff", incident, {})
-            steps.append(self._update(slack.channel_id, slack.kickoff_ts, kickoff))
+            where = (slack.channel_id, slack.kickoff_ts)
+            steps["kickoff"] = lambda: self._update(*where, kickoff)
         if slack.announcement_channel_id and slack.announcement_ts:
             announcement = self.book.render("announcement", incident, {})
-            steps.append(
-                self._update(slack.announcement_channel_id, slack.announcement_ts, announcement)
-            )
-        await asyncio.gather(*steps)
+            shown = (slack.announcement_channel_id, slack.announcement_ts)
+            steps["announcement"] = lambda: self._update(*shown, announcement)
+        # Every step runs to its end before the row is handed back, failed or not.
+        done = await asyncio.gather(
+            *(self._step(work, name, act) for name, act in steps.items()), return_exceptions=True
+        )
+        failed = [outcome for outcome in done if isinstance(outcome, BaseException)]
+        if failed:
+            raise failed[0]
+        return {"topic": topic}
+
+    async def _set_topic(self, channel: str, topic: str, *, check_first: bool) -> dict[str, Any]:
+        """Setting a topic posts a line in the channel: after an attempt that may have set it,
+        look before setting it again."""
+        if check_first:
+            info = await self.client.conversations_info(channel=channel)
+            if (info["channel"].get("topic") or {}).get("value") == topic:
+                return {"topic": topic}
+        await self.client.conversations_setTopic(channel=channel, topic=topic)
         return {"topic": topic}
 
     async def _update_posted(self, work: Work) -> dict[str, Any]:
@@ -169,26 +215,30 @@ class SlackGateway:
         await self.client.views_publish(user_id=home.user, view=home_view(home))
         return {"published": home.user}
 
-    async def _update(self, channel: str, ts: str, message: Message) -> Any:
-        return await self.client.chat_update(
+    async def _update(self, channel: str, ts: str, message: Message) -> dict[str, Any]:
+        await self.client.chat_update(
             channel=channel, ts=ts, text=message.text, blocks=message.blocks
         )
+        return {"channel": channel, "ts": ts}
 
     # --- messages ---------------------------------------------------------------------------
 
     async def _post(self, work: Work) -> dict[str, Any]:
         """Post once (an uncertain earlier attempt is looked for first), then pin if asked:
-        a failed pin retries the row, which finds the post and only pins."""
-        posted = await self._post_once(work)
-        if work.payload.get("pin"):
-            await self._pin(posted["channel"], posted["ts"])
-        return posted
-
-    async def _post_once(self, work: Work) -> dict[str, Any]:
-        target = _need(work.target)
+        the post is recorded before the pin, so a failed pin retries only the pin."""
         message = self.book.render(
             work.payload["message"], work.incident, work.payload.get("params", {})
         )
+        pin = bool(work.payload.get("pin"))
+        target = _need(work.target)
+        posted = await self._step(
+            work, "post", lambda: self._post_once(work, target, message), more=pin
+        )
+        if pin:
+            await self._step(work, "pin", lambda: self._pin(posted["channel"], posted["ts"]))
+        return posted
+
+    async def _post_once(self, work: Work, target: str, message: Message) -> dict[str, Any]:
         if work.maybe_sent:
             found = await self._find_posted(target, work)
             if found:
@@ -253,23 +303,32 @@ class SlackGateway:
         raise GiveUp(f"channel {target} not found")
 
     async def _respond(self, work: Work) -> dict[str, Any]:
-        """An ephemeral reply; at most once, since Slack keeps no record we could check."""
-        if work.maybe_sent:
+        """An ephemeral reply through the response_url, at most once (Slack keeps no record we
+        could check); a DM instead when the URL is refused, posted once like any post."""
+        url = work.payload.get("response_url")
+        if url and work.maybe_sent and "response_url" not in work.progress:
             return {"skipped": "an earlier attempt may have been shown"}
         message = self.book.render(
             work.payload["message"], _need(work.incident), work.payload.get("params", {})
         )
-        url = work.payload.get("response_url")
         if url:
-            status = await self.responder.send(url, message)
-            if status == 200:
+            tried = work.progress.get("response_url") or await self._via_response_url(
+                work, url, message
+            )
+            if tried["status"] == 200:
                 return {"via": "response_url"}
-            if status == 429 or status >= 500:
-                landed = False if status == 429 else None
-                raise RetryLater(retry_delay(work.attempts), f"response_url {status}", landed)
-            log.info("response_url refused (%s); sending a DM instead", status)
-        sent = await self._send(work.payload["user"], message, work.id)
+            await self._remember(work, "response_url", tried)  # the DM step follows
+        sent = await self._post_once(work, work.payload["user"], message)
         return {"via": "dm", **sent}
+
+    async def _via_response_url(self, work: Work, url: str, message: Message) -> dict[str, Any]:
+        status = await self.responder.send(url, message)
+        if status == 429 or status >= 500:
+            landed = False if status == 429 else None
+            raise RetryLater(retry_delay(work.attempts), f"response_url {status}", landed)
+        if status != 200:
+            log.info("response_url refused (%s); sending a DM instead", status)
+        return {"status": status}
 
 
 def _need(value: Any) -> Any:

@@ -32,7 +32,9 @@ class Responder:
 
     async def send(self, response_url: str, message: Message) -> int:
         """Post an ephemeral reply; returns Slack's HTTP status."""
-        client = AsyncWebhookClient(response_url, session=await self.open())
+        # No retries inside the SDK: a reply whose answer was lost may have been shown, and a
+        # blind retry would show it twice (the outbox decides what to retry).
+        client = AsyncWebhookClient(response_url, session=await self.open(), retry_handlers=[])
         response = await client.send(
             text=message.text,
             blocks=message.blocks or None,

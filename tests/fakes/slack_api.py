@@ -376,32 +376,49 @@ class FakeSlack:
         error: str | None = None,
         retry_after: int | None = None,
         after_effect: bool = False,
+        where: Callable[[dict[str, Any]], bool] | None = None,
     ) -> None:
-        """Make the next ``times`` calls of ``method`` fail.
+        """Make the next ``times`` calls of ``method`` fail (``response_url`` for posts to a
+        response URL).
 
         ``status=429`` answers ``ratelimited`` with ``Retry-After`` (default 1 s); other statuses
         answer that HTTP status; ``error`` alone answers HTTP 200 ``{"ok": false, "error": ...}``.
         With ``after_effect`` the call takes effect first and only its response is replaced.
+        With ``where``, only calls whose (decoded) arguments match are failed.
         """
         if status is None and error is None:
             status = 500
-        injection = Injection(status, error, retry_after, after_effect)
+        injection = Injection(status, error, retry_after, after_effect, where=where)
         with self._lock:
             self._injections[method].extend(injection for _ in range(times))
 
     def drop_connection_next(
-        self, method: str, *, times: int = 1, after_effect: bool = False
+        self,
+        method: str,
+        *,
+        times: int = 1,
+        after_effect: bool = False,
+        where: Callable[[dict[str, Any]], bool] | None = None,
     ) -> None:
         """Close the TCP connection instead of answering the next ``times`` calls of ``method``
         (after performing them if ``after_effect``), like a response lost on the network."""
-        injection = Injection(None, None, None, after_effect, drop=True)
+        injection = Injection(None, None, None, after_effect, drop=True, where=where)
         with self._lock:
             self._injections[method].extend(injection for _ in range(times))
 
-    def _take_injection(self, method: str) -> Injection | None:
+    def _take_injection(self, method: str, args: dict[str, Any]) -> Injection | None:
         with self._lock:
             queue = self._injections.get(method)
-            return queue.popleft() if queue else None
+            for injection in queue or ():
+                if injection.applies(args):
+                    queue.remove(injection)  # type: ignore[union-attr]
+                    return injection
+            return None
+
+    def pending_injections(self) -> int:
+        """Injected failures not yet used (a test checks its faults really happened)."""
+        with self._lock:
+            return sum(len(q) for q in self._injections.values())
 
     # -- Socket Mode -------------------------------------------------------------------------------
 
@@ -458,17 +475,19 @@ class FakeSlack:
             return self._respond(call, (error.status, error.body(), error.headers))
         if self.latency > 0:
             await asyncio.sleep(self.latency)
-        injection = self._take_injection(call.method)
+        injection = self._take_injection(call.method, decode_json_args(call.values))
+        acted = False
         if injection is None or injection.after_effect:
             outcome = self._execute(call.method, call.values, call.token)
+            acted = outcome[1].get("ok") is True
         if self.response_delay > 0:  # Slack has acted; the answer is slow to come back
             await asyncio.sleep(self.response_delay)
         if injection is None:
-            return self._respond(call, outcome)
+            return self._respond(call, outcome, acted=acted)
         if injection.drop:
-            self._record(call, 0, {}, dropped=True)
+            self._record(call, 0, {}, dropped=True, acted=acted)
             return drop_connection(request)
-        return self._respond(call, injection.result(), injected=True)
+        return self._respond(call, injection.result(), injected=True, acted=acted)
 
     def _respond(
         self,
@@ -476,9 +495,10 @@ class FakeSlack:
         outcome: tuple[int, dict[str, Any], dict[str, str]],
         *,
         injected: bool = False,
+        acted: bool = False,
     ) -> web.Response:
         status, body, headers = outcome
-        self._record(call, status, body, injected=injected)
+        self._record(call, status, body, injected=injected, acted=acted)
         return web.json_response(body, status=status, headers=headers)
 
     def _record(
@@ -489,6 +509,7 @@ class FakeSlack:
         *,
         injected: bool = False,
         dropped: bool = False,
+        acted: bool = False,
     ) -> None:
         record = CallRecord(
             method=call.method,
@@ -501,6 +522,7 @@ class FakeSlack:
             token=call.token,
             injected=injected or dropped,
             dropped=dropped,
+            acted=acted,
         )
         with self._lock:
             self._calls.append(record)
@@ -526,11 +548,18 @@ class FakeSlack:
                 self.fake_errors.append(detail)
             return 500, {"ok": False, "error": "fake_internal_error", "detail": detail}, {}
 
-    async def _handle_response_url(self, request: web.Request) -> web.Response:
+    async def _handle_response_url(self, request: web.Request) -> web.StreamResponse:
         try:
             body = await request.json()
         except ValueError:
             return web.json_response({"ok": False, "error": "invalid_payload"}, status=400)
-        with self._lock:
-            status, reply = web_chat.post_to_response_url(self._state, request.path, body)
-        return web.json_response(reply, status=status)
+        injection = self._take_injection("response_url", body if isinstance(body, dict) else {})
+        if injection is None or injection.after_effect:
+            with self._lock:
+                status, reply = web_chat.post_to_response_url(self._state, request.path, body)
+        if injection is None:
+            return web.json_response(reply, status=status)
+        if injection.drop:
+            return drop_connection(request)
+        status, reply, headers = injection.result()
+        return web.json_response(reply, status=status, headers=headers)

@@ -56,6 +56,7 @@ class CallRecord:
     token: str | None = None
     injected: bool = False
     dropped: bool = False
+    acted: bool = False  # Slack did what was asked, whatever the answer said (after_effect)
 
     @property
     def ok(self) -> bool:
@@ -74,6 +75,10 @@ class Injection:
     retry_after: int | None
     after_effect: bool
     drop: bool = False
+    where: Callable[[dict[str, Any]], bool] | None = None  # only calls whose args match
+
+    def applies(self, args: dict[str, Any]) -> bool:
+        return self.where is None or bool(self.where(args))
 
     def result(self) -> tuple[int, dict[str, Any], dict[str, str]]:
         if self.status == 429:

@@ -41,3 +41,17 @@ def test_two_processes_upgrading_at_once_both_succeed_and_migrate_once(pg_url: s
             assert set(metadata.tables) <= set(inspect(connection).get_table_names())
     finally:
         engine.dispose()
+
+
+def test_migrated_postgres_schema_matches_the_tables(migrated_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from app.persistence.engine import make_engine
+    from app.persistence.tables import metadata
+
+    engine = make_engine(migrated_url)
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+    engine.dispose()
+    assert differences == []
