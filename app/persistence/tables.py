@@ -109,7 +109,10 @@ class OutboxMessage(SQLModel, table=True):
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     sequence_key: str | None = Field(default=None, index=True)  # posts to one place keep order
     depends_on: int | None = Field(default=None, foreign_key="outbox.id")
-    status: str = "pending"  # pending | sent | dead
+    # A newer row written under the same key makes this one stale while it still waits (an
+    # automatic update nobody needs once the next one is due): it is superseded, never sent.
+    supersede_key: str | None = Field(default=None, index=True)
+    status: str = "pending"  # pending | sent | dead | superseded
     attempts: int = 0
     maybe_sent: bool = False  # an attempt may have reached Slack: verify before repeating
     not_before: datetime = _time()

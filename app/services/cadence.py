@@ -186,7 +186,7 @@ class _Tick:
         )
         if not composed.sendable:
             return False
-        deliver(self.unit, self.incident, composed)
+        deliver(self.unit, self.incident, composed, automatic=True)
         updated(self.ctx, row, self.incident, self.now)
         return True
 
@@ -254,12 +254,22 @@ class _Tick:
         return [a.title for a in found if a is not None]
 
 
-def deliver(unit: Unit, incident: Incident, composed: Composed) -> None:
-    """The composed words into the outbox, to the audience's channel."""
+def deliver(unit: Unit, incident: Incident, composed: Composed, *, automatic: bool) -> None:
+    """The composed words into the outbox, to the audience's channel. An automatic update
+    still waiting there for this incident and audience is stale once this one is written, and
+    is dropped; a person's update is never dropped."""
     assert incident.id is not None and composed.text is not None
     audience = composed.audience
     channel = None if audience.in_incident_channel else audience.channel
-    unit.post_text(incident.id, composed.text, channel=channel, audience=audience.key)
+    key = f"update:{incident.id}:{audience.key}"
+    unit.drop_stale(key)
+    unit.post_text(
+        incident.id,
+        composed.text,
+        channel=channel,
+        audience=audience.key,
+        supersede_key=key if automatic else None,
+    )
 
 
 def hold_back(unit: Unit, composer: Composer, incident: Incident, composed: Composed) -> None:

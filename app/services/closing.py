@@ -30,6 +30,6 @@ def resolution_notices(ctx: ServiceContext, unit: Unit, incident: Incident, acto
             next_update=None,
         )
         if composed.sendable:
-            cadence.deliver(unit, incident, composed)
+            cadence.deliver(unit, incident, composed, automatic=False)
         else:
             cadence.hold_back(unit, composer, incident, composed)

@@ -10,6 +10,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 from app.clock import Clock
@@ -81,6 +82,7 @@ class Unit:
         payload: dict[str, Any] | None = None,
         sequence_key: str | None = None,
         depends_on: int | None = None,
+        supersede_key: str | None = None,
     ) -> OutboxMessage:
         row = OutboxMessage(
             incident_id=incident_id,
@@ -89,6 +91,7 @@ class Unit:
             payload=payload or {},
             sequence_key=sequence_key,
             depends_on=depends_on,
+            supersede_key=supersede_key,
             not_before=self.now,
             created_at=self.now,
         )
@@ -118,7 +121,13 @@ class Unit:
         )
 
     def post_text(
-        self, incident_id: int | None, text: str, *, channel: str | None = None, **extra: Any
+        self,
+        incident_id: int | None,
+        text: str,
+        *,
+        channel: str | None = None,
+        supersede_key: str | None = None,
+        **extra: Any,
     ) -> OutboxMessage:
         """Words already rendered from a template (an update, a reminder), posted as they are.
 
@@ -132,6 +141,21 @@ class Unit:
             channel=channel,
             payload={"message": "text", "params": {"text": text, **extra}},
             sequence_key=key,
+            supersede_key=supersede_key,
+        )
+
+    def drop_stale(self, key: str) -> None:
+        """Rows written under `key` that still wait (not in flight) are superseded: a newer
+        one makes them noise."""
+        table = OutboxMessage.__table__  # type: ignore[attr-defined]
+        self.session.execute(
+            update(table)
+            .where(
+                table.c.supersede_key == key,
+                table.c.status == "pending",
+                or_(table.c.lease_until.is_(None), table.c.lease_until < self.now),
+            )
+            .values(status="superseded", sent_at=self.now, last_error="superseded by a newer one")
         )
 
     def refresh(self, incident_id: int) -> OutboxMessage:

@@ -127,7 +127,7 @@ def _publish(
     for audience in audiences:
         composed = _compose(ctx, unit, composer, incident, audience, narrative, actor)
         if composed.sendable:
-            cadence.deliver(unit, incident, composed)
+            cadence.deliver(unit, incident, composed, automatic=False)
             _clock_restarts(ctx, unit, incident, audience)
             sent.append(audience)
         else:
