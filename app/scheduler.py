@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, Protocol
@@ -22,6 +23,7 @@ DUE_WORK = (cadence, decisions, digest)
 POLL = 1.0
 UNDER_PRESSURE = 2  # deliveries started per tick while requests wait for their ack
 STOP_GRACE = 10.0  # seconds given to a stopping scheduler and its deliveries
+MAX_REST = 60.0  # longest pause of a kind of due work that keeps failing
 
 
 class Gateway(Protocol):
@@ -49,6 +51,8 @@ class Scheduler:
         self._task: asyncio.Task[None] | None = None
         self._waiting = False
         self._stopping = False
+        self._failures: dict[str, int] = {}  # consecutive failures of each kind of due work
+        self._resting: dict[str, float] = {}  # monotonic time until which it is skipped
 
     # --- control ----------------------------------------------------------------------------
 
@@ -117,7 +121,7 @@ class Scheduler:
         if slots > 0 and self._yield_to is not None and not await self._yield_to():
             slots = min(slots, UNDER_PRESSURE)  # acks are queued: deliver a trickle
         for source in DUE_WORK:
-            await asyncio.to_thread(source.run_due, self.ctx)
+            await self._run_due(source)
         if slots > 0:
             claimed = await asyncio.to_thread(delivery.claim_ready, self.ctx, self.owner, slots)
             for work in claimed:
@@ -125,6 +129,26 @@ class Scheduler:
         if slots > 0 and len(claimed) == slots:
             return  # there may be more ready work right now
         await self._sleep()
+
+    async def _run_due(self, source: Any) -> None:
+        """One kind of due work; its failure (a database error, a bug) must not stop the
+        others or the deliveries: it is skipped for a while, logged once per episode."""
+        name = source.__name__.rsplit(".", 1)[-1]
+        if self._resting.get(name, 0.0) > time.monotonic():
+            return
+        try:
+            await asyncio.to_thread(source.run_due, self.ctx)
+        except Exception as exc:
+            failures = self._failures.get(name, 0) + 1
+            self._failures[name] = failures
+            self._resting[name] = time.monotonic() + min(POLL * 2**failures, MAX_REST)
+            if failures == 1:
+                log.exception("%s work failed; the rest goes on", name)
+            else:
+                log.warning("%s work still failing (%s times): %s", name, failures, exc)
+        else:
+            if self._failures.pop(name, 0):
+                log.info("%s work runs again", name)
 
     async def _sleep(self) -> None:
         timeout = POLL

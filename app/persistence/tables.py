@@ -233,3 +233,17 @@ class DigestRun(SQLModel, table=True):
     day: str = Field(primary_key=True)  # YYYY-MM-DD in the digest's time zone
     ran_at: datetime = _time()
     posted: bool = False
+
+
+class Fault(SQLModel, table=True):
+    """Due work that keeps failing (one incident's updates, one decision's reminders): noted
+    once so the people who can act are told once, deleted when the work succeeds again."""
+
+    __tablename__ = "faults"
+
+    key: str = Field(primary_key=True)  # e.g. update:42:business, decision:7
+    incident_id: int | None = Field(default=None, foreign_key="incidents.id", index=True)
+    first_at: datetime = _time()
+    last_at: datetime = _time()
+    error: str
+    failures: int = 1

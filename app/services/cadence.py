@@ -7,6 +7,7 @@ decided once, and writes the updates and reminders to the outbox in that same tr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from functools import cached_property
 from typing import Any
@@ -22,8 +23,10 @@ from app.domain.status import Status
 from app.persistence.tables import AudienceClock, Incident, StatusUpdate
 from app.rendering.context import person, slack_date
 from app.rendering.templates import Markup
+from app.services import faults
 from app.services.compose import Composed, Composer, Narrative, last_narrative
 from app.services.context import BOT_ACTOR, ServiceContext, Unit
+from app.services.lookup import current_holders
 
 BATCH = 50  # incidents handled per scheduler tick
 
@@ -110,10 +113,36 @@ def due_incidents(session: Session, now: datetime, limit: int, per_incident: int
 
 
 def run_due(ctx: ServiceContext, limit: int = BATCH) -> int:
-    """Send what is due, remind who must publish, tell commanders what is overdue."""
+    """Send what is due, remind who must publish, tell commanders what is overdue. What
+    fails for one incident stays with it: the others go on."""
     with ctx.db.read() as session:
         due = due_incidents(session, ctx.clock.now(), limit, max(len(ctx.audiences.keys), 1))
-    return sum(_tick_incident(ctx, incident_id) for incident_id in due)
+    done = 0
+    for incident_id in due:
+        try:
+            done += _tick_incident(ctx, incident_id)
+        except Exception as exc:
+            _incident_failed(ctx, incident_id, exc)
+    return done
+
+
+def _incident_failed(ctx: ServiceContext, incident_id: int, error: Exception) -> None:
+    """Its due clocks wait a minute; comms and the commander are told once."""
+    with ctx.unit() as unit:
+        incident = unit.session.exec(
+            select(Incident).where(Incident.id == incident_id).with_for_update(skip_locked=True)
+        ).first()
+        if incident is None:
+            return
+        for row in clocks(unit.session, incident):
+            if row.wake_at and row.wake_at <= unit.now:
+                row.wake_at = unit.now + faults.RETRY_AFTER
+                unit.session.add(row)
+        if faults.note(unit, f"cadence:{incident_id}", error, incident_id):
+            holders = current_holders(unit.session, incident_id)
+            people = {holders.get("comms"), holders.get(COMMANDER)}
+            what = f"work out the updates due for {incident.ref}"
+            faults.tell(unit, incident_id, people, what, error)
 
 
 def _tick_incident(ctx: ServiceContext, incident_id: int) -> bool:
@@ -128,7 +157,9 @@ def _tick_incident(ctx: ServiceContext, incident_id: int) -> bool:
         due.sort(key=lambda row: order.get(row.audience, len(order)))  # as configured
         if not due:
             return False  # another replica handled it a moment ago
-        _Tick(ctx, unit, incident).run(due)
+        tick = _Tick(ctx, unit, incident)
+        tick.run(due)
+        faults.clear(unit, f"cadence:{incident_id}", tick.open_faults)
         return True
 
 
@@ -149,20 +180,58 @@ class _Tick:
             audience = self.ctx.audiences.get(row.audience)
             if audience is None or self.incident.status == Status.RESOLVED.value:
                 row.wake_at = None
-            elif audience.sent_automatically and self._send(audience, row):
-                sent.append(audience)
-            elif row.reminded_at is None:
-                row.reminded_at = self.now
-                remind.append(row)
             else:
-                row.overdue_told_at = self.now
-                overdue.append(row)
-            if audience is not None and audience not in sent:
-                schedule(self.ctx, row, self.incident)
+                outcome = self._try_to_send(audience, row) if audience.sent_automatically else None
+                if outcome == "sent":
+                    sent.append(audience)
+                elif outcome != "failed":  # manual, or held back: a person must publish
+                    (remind if row.reminded_at is None else overdue).append(row)
+                    if row.reminded_at is None:
+                        row.reminded_at = self.now
+                    else:
+                        row.overdue_told_at = self.now
+                    schedule(self.ctx, row, self.incident)
             self.unit.session.add(row)
-        self._after_sending(sent)
-        self._remind(remind)
-        self._tell_commander(overdue)
+        self._guarded("reminders", lambda: self._after_sending(sent))
+        self._guarded("reminders", lambda: self._remind(remind))
+        self._guarded("reminders", lambda: self._tell_commander(overdue))
+
+    def _try_to_send(self, audience: Audience, row: AudienceClock) -> str:
+        """`sent`, `held` (not approved), or `failed`: a failure (a template broken on disk)
+        stays with this audience; it retries in a minute, comms and the commander told once."""
+        assert self.incident.id is not None
+        key = f"update:{self.incident.id}:{audience.key}"
+        try:
+            sent = self._send(audience, row)
+        except Exception as exc:
+            row.wake_at = self.now + faults.RETRY_AFTER
+            if faults.note(self.unit, key, exc, self.incident.id):
+                what = f"prepare the {audience.title} update of {self.incident.ref}"
+                faults.tell(self.unit, self.incident.id, self._people(), what, exc)
+            return "failed"
+        faults.clear(self.unit, key, self.open_faults)
+        return "sent" if sent else "held"
+
+    def _guarded(self, what: str, work: Callable[[], None]) -> None:
+        """A reminder that cannot be written is noted and told once; the updates stand."""
+        assert self.incident.id is not None
+        key = f"{what}:{self.incident.id}"
+        try:
+            work()
+        except Exception as exc:
+            if faults.note(self.unit, key, exc, self.incident.id):
+                text = f"write the update reminders of {self.incident.ref}"
+                faults.tell(self.unit, self.incident.id, self._people(), text, exc)
+        else:
+            faults.clear(self.unit, key, self.open_faults)
+
+    @cached_property
+    def open_faults(self) -> set[str]:
+        assert self.incident.id is not None
+        return faults.open_faults(self.unit, self.incident.id)
+
+    def _people(self) -> set[str | None]:
+        return {self._comms(), self.composer.picture.commander}
 
     @cached_property
     def narrative(self) -> Narrative:

@@ -18,6 +18,7 @@ from app.domain.status import Status
 from app.domain.text import mention
 from app.persistence.tables import Decision, Incident
 from app.rendering.context import decision_view
+from app.services import faults
 from app.services.compose import Composer
 from app.services.context import Op, ServiceContext, Unit
 from app.services.lookup import current_holders, incident_in_channel
@@ -323,7 +324,28 @@ def run_due(ctx: ServiceContext, limit: int = 50) -> int:
             .order_by(col(Decision.wake_at))
             .limit(limit)
         ).all()
-    return sum(_remind_one(ctx, decision_id) for decision_id in due if decision_id)
+    done = 0
+    for decision_id in due:
+        try:
+            done += _remind_one(ctx, decision_id or 0)
+        except Exception as exc:  # this decision's reminder waits; the others go on
+            _reminder_failed(ctx, decision_id or 0, exc)
+    return done
+
+
+def _reminder_failed(ctx: ServiceContext, decision_id: int, error: Exception) -> None:
+    with ctx.unit() as unit:
+        decision = unit.session.exec(
+            select(Decision).where(Decision.id == decision_id).with_for_update(skip_locked=True)
+        ).first()
+        if decision is None:
+            return
+        decision.wake_at = unit.now + faults.RETRY_AFTER
+        unit.session.add(decision)
+        if faults.note(unit, f"decision:{decision_id}", error, decision.incident_id):
+            commander = current_holders(unit.session, decision.incident_id).get(COMMANDER)
+            what = f"remind {mention(decision.owner)} of {ref(decision)}"
+            faults.tell(unit, decision.incident_id, {commander}, what, error)
 
 
 def _remind_one(ctx: ServiceContext, decision_id: int) -> bool:
@@ -338,6 +360,7 @@ def _remind_one(ctx: ServiceContext, decision_id: int) -> bool:
         incident = unit.session.get(Incident, decision.incident_id)
         assert incident is not None
         _Reminder(ctx, unit, incident, decision).run()
+        faults.clear(unit, f"decision:{decision_id}")
         return True
 
 

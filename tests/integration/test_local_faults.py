@@ -1,0 +1,97 @@
+"""A fault in one incident, audience or template stays there; everything else keeps flowing."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from app.config import SHIPPED_TEMPLATES
+from app.persistence.tables import Fault, OutboxMessage
+from tests.fakes.slack_api import FakeSlack
+from tests.harness import Warroom
+
+BIZ = "biz-updates"
+BROKEN = "{{ incident.no_such_field }}\n"  # fails when rendered, not when read
+
+
+@pytest.fixture
+async def own_templates(
+    fake: FakeSlack, sqlite_url: str, tmp_path: Path
+) -> AsyncIterator[tuple[Warroom, Path]]:
+    folder = tmp_path / "templates"
+    shutil.copytree(SHIPPED_TEMPLATES, folder)
+    room = Warroom(fake, sqlite_url, templates_dir=folder)
+    await room.start()
+    yield room, folder
+    await room.stop()
+
+
+async def test_a_template_broken_on_disk_stops_only_its_audience_and_recovers(
+    own_templates: tuple[Warroom, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    room, folder = own_templates
+    business = folder / "updates" / "business.j2"
+    good = business.read_text()
+    await room.command("declare sev2 Fraud model precision dropped 15%")
+    await room.settle()
+    channel = room.incident_channel(1).id
+    business.write_text(good + BROKEN)  # someone edits the wording while the bot runs
+
+    with caplog.at_level(logging.INFO):
+        await room.tick(30)
+        await room.command("declare sev3 Search ranking serving stale features")
+        await room.settle()
+        for _ in range(3):
+            await room.tick(1)  # it retries every minute, quietly
+
+    assert room.texts(room.audience_channels[BIZ]) == []
+    assert any(":mega: *INC-1 update*" in t for t in room.texts(channel))  # technical went out
+    assert room.incident_channel(2).id  # an unrelated incident got its channel
+    told = [t for t in room.texts(channel) if "could not prepare the Business update" in t]
+    assert len(told) == 1 and "<@U0ALICE01>" in told[0] and "business.j2" in told[0]
+    tracebacks = [r for r in caplog.records if r.exc_info and "update:1:business" in r.message]
+    assert len(tracebacks) == 1
+
+    business.write_text(good)  # fixed
+    await room.tick(1)
+    assert len(room.texts(room.audience_channels[BIZ])) == 1
+    assert room.rows(Fault) == []
+    assert {r.status for r in room.rows(OutboxMessage)} == {"sent"}
+
+
+async def test_a_broken_reminder_template_keeps_the_updates_and_other_incidents(
+    own_templates: tuple[Warroom, Path],
+) -> None:
+    room, folder = own_templates
+    await room.command("declare sev2 Fraud model precision dropped 15%")
+    await room.settle()
+    channel = room.incident_channel(1).id
+    (folder / "reminders" / "narrative_request.j2").write_text(BROKEN)
+    await room.tick(30)
+    assert len(room.texts(room.audience_channels[BIZ])) == 1  # the update itself went out
+    assert any("could not write the update reminders" in t for t in room.texts(channel))
+    await room.command("declare sev2 Chatbot giving harmful answers")
+    await room.settle()
+    assert room.incident_channel(2).id
+
+
+async def test_a_decision_reminder_that_fails_stays_with_that_decision(
+    own_templates: tuple[Warroom, Path],
+) -> None:
+    room, folder = own_templates
+    await room.command("declare sev2 Fraud model precision dropped 15%")
+    await room.settle()
+    channel = room.incident_channel(1).id
+    await room.command("decision Roll back to v41? --due 5m", channel=channel)
+    await room.settle()
+    (folder / "reminders" / "decision_due.j2").write_text(BROKEN)
+    await room.tick(6)
+    await room.tick(2)
+    told = [t for t in room.texts(channel) if "could not remind" in t]
+    assert len(told) == 1 and "D-1" in told[0]
+    await room.tick(25)  # the cadence carries on meanwhile
+    assert len(room.texts(room.audience_channels[BIZ])) == 1
