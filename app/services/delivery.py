@@ -16,11 +16,13 @@ from sqlalchemy import Table, and_, exists, func, or_
 from sqlmodel import Session, col, select
 
 from app.domain.incident import IncidentSnapshot
-from app.domain.text import redact
+from app.domain.roles import COMMANDER
+from app.domain.text import escape, redact
 from app.persistence.tables import Incident, OutboxMessage
-from app.services.context import Op, ServiceContext
+from app.services import faults
+from app.services.context import Op, ServiceContext, Unit
 from app.services.home import HomeData, home_data
-from app.services.lookup import snapshot
+from app.services.lookup import current_holders, snapshot
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
@@ -280,6 +282,7 @@ def mark_sent(ctx: ServiceContext, work: Work, result: dict[str, Any]) -> None:
         unit.session.add(row)
         if row.incident_id is not None:
             _record_on_incident(unit.session, row, result, unit.now)
+            _clear_fault_of_place(unit, row)
     ctx.wake()  # rows that waited for this one may now be ready
 
 
@@ -349,18 +352,53 @@ def mark_dead(ctx: ServiceContext, work: Work, error: str) -> None:
         for waiting in _rows_that_need(unit.session, row):
             _bury(waiting, unit.now, f"not possible: outbox #{row.id} failed ({error})")
             unit.session.add(waiting)
-        if row.op == Op.CREATE_CHANNEL.value and work.incident is not None:
-            unit.direct_message(
-                row.incident_id, work.incident.declared_by, "channel_failed", error=error
+        _tell_who_can_act(unit, row, work, error)
+
+
+def _tell_who_can_act(unit: Unit, row: OutboxMessage, work: Work, error: str) -> None:
+    """Once per episode (a fault noted until a later row there gets through): a channel that
+    could not be created, an incident channel Warroom can no longer post in (archived, deleted,
+    Warroom removed), an audience channel left in silence."""
+    incident_id, said = row.incident_id, escape(error)
+    if incident_id is None:
+        return
+    if row.op == Op.CREATE_CHANNEL.value and work.incident is not None:
+        unit.direct_message(incident_id, work.incident.declared_by, "channel_failed", error=error)
+    elif row.channel is None and faults.note(unit, _where(row), GiveUp(error), incident_id):
+        commander = current_holders(unit.session, incident_id).get(COMMANDER)
+        if commander:
+            unit.post_text(
+                incident_id,
+                f":warning: Warroom can no longer post in the channel of INC-{incident_id} "
+                f"(Slack said `{said}`), so its updates and reminders there are lost. If it "
+                "was archived by mistake, unarchive it and invite Warroom back.",
+                channel=commander,
             )
-        audience = row.payload.get("params", {}).get("audience")
-        if audience and row.channel is not None and row.incident_id is not None:
-            unit.post_text(  # an audience is left in silence: say so where people look
-                row.incident_id,
-                f":warning: The {audience} update could not be posted to {row.channel} "
-                f"(Slack said `{error}`). Check `audiences.{audience}.channel` in the "
-                "configuration, and invite Warroom if the channel is private.",
-            )
+    elif _audience(row) and faults.note(unit, _where(row), GiveUp(error), incident_id):
+        audience = _audience(row)
+        unit.post_text(  # an audience is left in silence: say so where people look
+            incident_id,
+            f":warning: The {audience} update could not be posted to {escape(row.channel or '')} "
+            f"(Slack said `{said}`). Check `audiences.{audience}.channel` in the "
+            "configuration, and invite Warroom if the channel is private.",
+        )
+
+
+def _audience(row: OutboxMessage) -> str | None:
+    audience = (row.payload.get("params") or {}).get("audience")
+    return str(audience) if audience else None
+
+
+def _where(row: OutboxMessage) -> str:
+    """The fault key of the place a row goes: its incident's channel, or an audience's."""
+    if row.channel is None:
+        return f"channel:{row.incident_id}"
+    return f"audience:{row.incident_id}:{_audience(row)}"
+
+
+def _clear_fault_of_place(unit: Unit, row: OutboxMessage) -> None:
+    if row.incident_id is not None and (row.channel is None or _audience(row)):
+        faults.clear(unit, _where(row))
 
 
 def _bury(row: OutboxMessage, now: datetime, error: str) -> None:

@@ -254,6 +254,11 @@ class FakeSlack:
             message.user = user
             return message.ts
 
+    def archive(self, channel_id: str) -> None:
+        """Someone archives a channel (as a person would, not through the bot)."""
+        with self._lock:
+            self._state.channels[channel_id].is_archived = True
+
     def channel(self, channel_id: str) -> Channel:
         """A snapshot (deep copy) of a conversation; KeyError if unknown."""
         with self._lock:
@@ -406,6 +411,13 @@ class FakeSlack:
         with self._lock:
             self._injections[method].extend(injection for _ in range(times))
 
+    def garble_next(self, method: str, *, times: int = 1) -> None:
+        """Answer the next ``times`` calls of ``method`` with a malformed HTTP status line (a
+        broken proxy): the client raises an error whose repr carries the request headers."""
+        injection = Injection(None, None, None, False, drop=True, garble=True)
+        with self._lock:
+            self._injections[method].extend(injection for _ in range(times))
+
     def _take_injection(self, method: str, args: dict[str, Any]) -> Injection | None:
         with self._lock:
             queue = self._injections.get(method)
@@ -486,7 +498,7 @@ class FakeSlack:
             return self._respond(call, outcome, acted=acted)
         if injection.drop:
             self._record(call, 0, {}, dropped=True, acted=acted)
-            return drop_connection(request)
+            return drop_connection(request, garble=injection.garble)
         return self._respond(call, injection.result(), injected=True, acted=acted)
 
     def _respond(

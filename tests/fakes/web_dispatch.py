@@ -75,6 +75,7 @@ class Injection:
     retry_after: int | None
     after_effect: bool
     drop: bool = False
+    garble: bool = False  # with drop: a malformed status line first, then the disconnect
     where: Callable[[dict[str, Any]], bool] | None = None  # only calls whose args match
 
     def applies(self, args: dict[str, Any]) -> bool:
@@ -143,10 +144,15 @@ async def read_args(request: web.Request) -> tuple[dict[str, Any], str | None]:
     return values, token if isinstance(token, str) else None
 
 
-def drop_connection(request: web.Request) -> web.Response:
-    """Close the socket without answering; the client sees a disconnect."""
+def drop_connection(request: web.Request, *, garble: bool = False) -> web.Response:
+    """Close the socket without answering (or after a malformed status line, `garble`); the
+    client sees a disconnect (or an invalid HTTP answer)."""
     if request.transport is not None:
-        request.transport.abort()
+        if garble:
+            request.transport.write(b"HTTP/1.1 2xx NOPE\r\n\r\n")
+            request.transport.close()  # flushes the garbled line first
+        else:
+            request.transport.abort()
     return web.Response(status=204)
 
 

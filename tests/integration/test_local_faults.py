@@ -95,3 +95,48 @@ async def test_a_decision_reminder_that_fails_stays_with_that_decision(
     assert len(told) == 1 and "D-1" in told[0]
     await room.tick(25)  # the cadence carries on meanwhile
     assert len(room.texts(room.audience_channels[BIZ])) == 1
+
+
+async def test_an_archived_incident_channel_is_told_to_the_commander_once(
+    warroom: Warroom,
+) -> None:
+    await warroom.command("declare sev2 Fraud model precision dropped 15%")
+    await warroom.settle()
+    channel = warroom.incident_channel(1).id
+    warroom.fake.archive(channel)
+    await warroom.tick(30)  # the technical update to the channel dies: is_archived
+    await warroom.tick(30)  # and again
+    dm = warroom.fake.im_with(warroom.people.alice)
+    assert dm is not None
+    told = [t for t in warroom.texts(dm.id) if "can no longer post in the channel of INC-1" in t]
+    assert len(told) == 1 and "is_archived" in told[0]
+    assert len(warroom.texts(warroom.audience_channels[BIZ])) == 2  # the others go on
+    rows = warroom.rows(OutboxMessage)
+    assert {r.status for r in rows} == {"sent", "dead"}
+    assert all(r.channel is None for r in rows if r.status == "dead")
+
+
+async def test_an_audience_channel_that_refuses_is_told_once(warroom: Warroom) -> None:
+    await warroom.command("declare sev2 Fraud model precision dropped 15%")
+    await warroom.settle()
+    channel = warroom.incident_channel(1).id
+    warroom.fake.archive(warroom.audience_channels[BIZ])
+    for _ in range(3):
+        await warroom.tick(30)
+    told = [t for t in warroom.texts(channel) if "could not be posted to #biz-updates" in t]
+    assert len(told) == 1
+
+
+async def test_a_garbled_answer_from_slack_puts_no_token_in_the_database_or_log(
+    warroom: Warroom, caplog: pytest.LogCaptureFixture
+) -> None:
+    warroom.fake.garble_next("chat.postMessage", times=2)
+    with caplog.at_level(logging.DEBUG):
+        await warroom.command("declare sev2 Fraud model precision dropped 15%")
+        await warroom.settle()
+    rows = warroom.rows(OutboxMessage)
+    assert {r.status for r in rows} == {"sent"}
+    errors = [r.last_error for r in rows if r.last_error]
+    assert errors and all("ClientResponseError" in e for e in errors), errors
+    assert not any("xoxb" in e or "Authorization" in e for e in errors)
+    assert warroom.fake.bot_token not in caplog.text
