@@ -37,6 +37,7 @@ class Op(StrEnum):
     REFRESH = "refresh"  # topic, pinned kickoff and announcement re-rendered from current state
     REFRESH_HOME = "refresh_home"  # a person's App Home redrawn from current state
     RESPOND = "respond"  # ephemeral reply through a response_url (DM when there is none)
+    READ_PINNED = "read_pinned"  # read a :pushpin:ed message; its text goes to the timeline
 
 
 @dataclass

@@ -19,7 +19,7 @@ from app.domain.incident import IncidentSnapshot
 from app.domain.roles import COMMANDER
 from app.domain.text import escape, redact
 from app.persistence.tables import Incident, OutboxMessage
-from app.services import faults
+from app.services import faults, timeline
 from app.services.context import Op, ServiceContext, Unit
 from app.services.home import HomeData, home_data
 from app.services.lookup import current_holders, snapshot
@@ -311,6 +311,11 @@ def _record_on_incident(
     elif row.payload.get("record_as") == "announcement":
         incident.announcement_channel_id = result["channel"]
         incident.announcement_ts = result["ts"]
+    elif row.op == Op.READ_PINNED.value:
+        pin = timeline.Pin(
+            **{k: row.payload[k] for k in ("channel_id", "ts", "pinned_by", "author")}
+        )
+        timeline.log_pinned(session, incident.id or 0, pin, result, now)
     session.add(incident)
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from app.domain.errors import InvalidInput
 from app.persistence.tables import Incident, TimelineEntry
-from app.services.context import ServiceContext
+from app.services.context import Op, ServiceContext
 from app.services.events import remember
 from app.services.lookup import incident_in_channel
 
@@ -37,46 +39,72 @@ def add_note(ctx: ServiceContext, channel_id: str, text: str, actor: str) -> str
 
 
 @dataclass(frozen=True)
-class PinnedMessage:
+class Pin:
+    """Someone reacted :pushpin: to a message (what the event says; the text is read later)."""
+
     channel_id: str
     ts: str
-    text: str
-    author: str | None
     pinned_by: str
-    permalink: str | None
+    author: str | None  # the event's item_user
+
+    @classmethod
+    def of(cls, payload: dict[str, Any]) -> Pin:
+        return cls(payload["channel_id"], payload["ts"], payload["pinned_by"], payload["author"])
 
 
-def is_incident_channel(ctx: ServiceContext, channel_id: str) -> bool:
-    with ctx.db.read() as session:
-        query = select(Incident.id).where(Incident.channel_id == channel_id)
-        return session.exec(query).first() is not None
+def pin_noted(ctx: ServiceContext, pin: Pin, event_id: str = "") -> bool:
+    """Record the work a :pushpin: asks for before Slack is told the event arrived: reading the
+    message and logging it happens from the outbox, retried until it is done, so a Slack or
+    database hiccup loses nothing. Once per event_id (Slack retries events) and per message.
 
-
-def record_pinned_message(ctx: ServiceContext, pin: PinnedMessage, event_id: str = "") -> bool:
-    """Log a message someone reacted to with :pushpin:, once per message and per event.
-
-    Returns False when it was already logged (another replica, or Slack's retry)."""
+    Returns False when there is nothing to do (not an incident channel, seen before)."""
     try:
         with ctx.unit() as unit:
             incident = unit.session.exec(
                 select(Incident).where(Incident.channel_id == pin.channel_id)
             ).first()
-            if incident is None or incident.id is None:
+            if incident is None or incident.id is None or _pinned_before(unit.session, pin):
                 return False
             remember(unit, event_id)
-            author = f" (from {pin.author})" if pin.author else ""
-            unit.log(
-                incident.id,
-                pin.pinned_by,
-                "pinned",
-                f"{pin.text}{author}",
-                dedupe_key=f"pin:{pin.channel_id}:{pin.ts}",
-                link=pin.permalink,
+            unit.session.flush()  # a concurrent duplicate of the event fails here
+            unit.say(
+                Op.READ_PINNED,
+                incident_id=incident.id,
+                channel=pin.channel_id,
+                payload={**asdict(pin), "event_id": event_id},
             )
-            unit.session.flush()
             return True
     except IntegrityError:
         return False
+
+
+def log_pinned(
+    session: Session, incident_id: int, pin: Pin, read: dict[str, Any], now: datetime
+) -> None:
+    """The message was read: it goes into the timeline once, however many people pinned it."""
+    if _pinned_before(session, pin):
+        return
+    author = read.get("author") or pin.author
+    session.add(
+        TimelineEntry(
+            incident_id=incident_id,
+            at=now,
+            actor=pin.pinned_by,
+            kind="pinned",
+            text=str(read.get("text", "")) + (f" (from {author})" if author else ""),
+            dedupe_key=_dedupe_key(pin),
+            link=read.get("permalink"),
+        )
+    )
+
+
+def _pinned_before(session: Session, pin: Pin) -> bool:
+    query = select(TimelineEntry.id).where(TimelineEntry.dedupe_key == _dedupe_key(pin))
+    return session.exec(query).first() is not None
+
+
+def _dedupe_key(pin: Pin) -> str:
+    return f"pin:{pin.channel_id}:{pin.ts}"
 
 
 def recent_entries(ctx: ServiceContext, channel_id: str, limit: int = 15) -> Timeline:

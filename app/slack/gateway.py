@@ -24,6 +24,7 @@ from app.slack.blocks.common import Message
 from app.slack.blocks.home import home_view
 from app.slack.messages import MessageBook
 from app.slack.responder import Responder
+from app.slack.text import to_plain
 
 log = logging.getLogger(__name__)
 METADATA_EVENT = "warroom_outbox"
@@ -74,6 +75,7 @@ class SlackGateway:
             Op.REFRESH_HOME: self._publish_home,
             Op.REFRESH: self._refresh,
             Op.RESPOND: self._respond,
+            Op.READ_PINNED: self._read_pinned,
         }
 
     async def deliver(self, work: Work) -> dict[str, Any]:
@@ -329,6 +331,20 @@ class SlackGateway:
         if status != 200:
             log.info("response_url refused (%s); sending a DM instead", status)
         return {"status": status}
+
+    async def _read_pinned(self, work: Work) -> dict[str, Any]:
+        """A :pushpin:ed message's text, author and link, for the timeline (reads only)."""
+        channel, ts = work.payload["channel_id"], work.payload["ts"]
+        history = await self.client.conversations_history(
+            channel=channel, latest=ts, oldest=ts, inclusive=True, limit=1
+        )
+        messages: list[dict[str, Any]] = history.get("messages", [])
+        found = [m for m in messages if m.get("ts") == ts]
+        link = await self.client.chat_getPermalink(channel=channel, message_ts=ts)
+        if not found:
+            return {"text": "(a message in a thread)", "permalink": link.get("permalink")}
+        text = to_plain(found[0].get("text", "")) or "(a message with no text)"
+        return {"text": text, "author": found[0].get("user"), "permalink": link.get("permalink")}
 
 
 def _need(value: Any) -> Any:

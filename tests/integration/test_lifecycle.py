@@ -176,3 +176,32 @@ async def test_pushpins_outside_incident_channels_are_ignored(warroom: Warroom) 
     await pin_event(warroom, warroom.general, ts, "Ev100")
     await warroom.settle()
     assert [e for e in warroom.rows(TimelineEntry) if e.kind == "pinned"] == []
+
+
+async def test_a_pushpin_survives_slack_failing_to_show_the_message(warroom: Warroom) -> None:
+    channel = await declared(warroom)
+    ts = warroom.fake.add_message(
+        channel, "PSI 0.31 on transaction_amount", user=warroom.people.bob
+    )
+    warroom.fake.fail_next("conversations.history", status=503)
+    warroom.fake.fail_next("chat.getPermalink", status=429, retry_after=3)
+    assert await pin_event(warroom, channel, ts, "Ev200") == 200
+    await warroom.settle()
+    pinned = [e for e in warroom.rows(TimelineEntry) if e.kind == "pinned"]
+    assert [e.text for e in pinned] == ["PSI 0.31 on transaction_amount (from U0BOBBY01)"]
+
+
+async def test_a_pushpin_the_database_could_not_take_is_refused_so_slack_sends_it_again(
+    warroom: Warroom,
+) -> None:
+    channel = await declared(warroom)
+    ts = warroom.fake.add_message(channel, "rolled back to v41", user=warroom.people.bob)
+    with warroom.app.db.engine.begin() as connection:  # the database refuses the write
+        connection.exec_driver_sql("ALTER TABLE processed_events RENAME TO away")
+    assert await pin_event(warroom, channel, ts, "Ev300") == 500  # not acknowledged
+    with warroom.app.db.engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE away RENAME TO processed_events")
+    assert await pin_event(warroom, channel, ts, "Ev300", retry=1) == 200  # Slack's retry
+    await warroom.settle()
+    pinned = [e for e in warroom.rows(TimelineEntry) if e.kind == "pinned"]
+    assert [e.text for e in pinned] == ["rolled back to v41 (from U0BOBBY01)"]

@@ -1,75 +1,37 @@
-"""Events: a :pushpin: reaction in an incident channel puts that message in the timeline."""
+"""Events: a :pushpin: reaction in an incident channel puts that message in the timeline.
+
+The work is recorded before the event is acknowledged (a listener middleware runs before
+Bolt's automatic ack): if that fails, Slack gets an error and sends the event again; once it is
+recorded, the outbox reads the message and logs it, retrying until it is done.
+"""
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp, AsyncBoltContext
-from slack_sdk.web.async_client import AsyncWebClient
+from slack_bolt.async_app import AsyncApp
 
-from app.services import events, timeline
-from app.slack.ack_gate import CONTEXT_KEY
+from app.services import timeline
 from app.slack.deps import SlackDeps
-from app.slack.text import to_plain
 
-log = logging.getLogger(__name__)
 PIN_REACTIONS = {"pushpin", "round_pushpin"}
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
-    @app.event("reaction_added")
-    async def reaction_added(
-        event: dict[str, Any],
-        body: dict[str, Any],
-        client: AsyncWebClient,
-        context: AsyncBoltContext,
+    async def record_first(
+        event: dict[str, Any], body: dict[str, Any], next: Callable[[], Awaitable[None]]
     ) -> None:
         item = event.get("item", {})
-        if event.get("reaction") not in PIN_REACTIONS or item.get("type") != "message":
-            return
-        with deps.activity.track():
-            await deps.gate.follow_up(
-                lambda: _pinned(deps, client, event, body), context.get(CONTEXT_KEY)
-            )
+        if event.get("reaction") in PIN_REACTIONS and item.get("type") == "message":
+            pin = timeline.Pin(item["channel"], item["ts"], event["user"], event.get("item_user"))
+            await deps.run(timeline.pin_noted, pin, body.get("event_id", ""))
+        await next()
+
+    @app.event("reaction_added", middleware=[record_first])
+    async def reaction_added() -> None:
+        """Nothing left to do here: record_first wrote the work down, the outbox does it."""
 
     @app.event("reaction_removed")
     async def reaction_removed() -> None:
         """Unpinning keeps the timeline entry: the log is append-only."""
-
-
-async def _pinned(
-    deps: SlackDeps, client: AsyncWebClient, event: dict[str, Any], body: dict[str, Any]
-) -> None:
-    item, event_id = event["item"], body.get("event_id", "")
-    try:
-        if await deps.run(events.already_handled, event_id):
-            return
-        if not await deps.run(timeline.is_incident_channel, item["channel"]):
-            return
-        text, author = await _message(client, item["channel"], item["ts"])
-        link = await client.chat_getPermalink(channel=item["channel"], message_ts=item["ts"])
-        pin = timeline.PinnedMessage(
-            channel_id=item["channel"],
-            ts=item["ts"],
-            text=text,
-            author=author or event.get("item_user"),
-            pinned_by=event["user"],
-            permalink=link.get("permalink"),
-        )
-        await deps.run(timeline.record_pinned_message, pin, event_id)
-    except Exception:  # not recorded as handled: Slack's retry of the event gets another go
-        log.exception("could not record the :pushpin:ed message %s", item.get("ts"))
-        raise
-
-
-async def _message(client: AsyncWebClient, channel: str, ts: str) -> tuple[str, str | None]:
-    history = await client.conversations_history(
-        channel=channel, latest=ts, oldest=ts, inclusive=True, limit=1
-    )
-    messages: list[dict[str, Any]] = history.get("messages", [])
-    for message in messages:
-        if message.get("ts") == ts:
-            text = to_plain(message.get("text", "")) or "(a message with no text)"
-            return text, message.get("user")
-    return "(a message in a thread)", None
