@@ -83,6 +83,17 @@ class DigestConfig(_Strict):
         return time(int(hours), int(minutes), tzinfo=ZoneInfo(self.timezone))
 
 
+class RetentionConfig(_Strict):
+    """How long operational records are kept; incidents, the timeline, decisions and updates
+    (what an audit needs) are never pruned."""
+
+    outbox: Duration = timedelta(days=30)  # delivered, dead and superseded Slack work
+    processed_events: Duration = timedelta(days=7)  # event IDs remembered against retries
+    drafts: Duration = timedelta(days=7)  # update forms, published or abandoned
+    home_viewers: Duration = timedelta(days=30)  # who opened the Home tab lately
+    faults: Duration = timedelta(days=30)  # faults nobody cleared (their incident ended)
+
+
 class AudienceConfig(_Strict):
     channel: str
     min_severity: str | None = None
@@ -174,6 +185,7 @@ class WarroomConfig(_Strict):
     roles: dict[str, RoleConfig] = Field(default_factory=dict)
     admins: list[str] = Field(default_factory=list)
     digest: DigestConfig | None = Field(default_factory=DigestConfig)
+    retention: RetentionConfig = Field(default_factory=RetentionConfig)
     # Validated even when absent, so the defaults go through the same merge and checks.
     audiences: Annotated[dict[str, AudienceConfig], BeforeValidator(_merge_audiences)] = Field(
         default_factory=dict, validate_default=True

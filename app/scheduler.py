@@ -13,13 +13,13 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, Protocol
 
-from app.services import cadence, decisions, delivery, digest
+from app.services import cadence, decisions, delivery, digest, retention
 from app.services.context import ServiceContext
 from app.services.delivery import GiveUp, LeaseLost, RetryLater, Work, describe_error
 
 log = logging.getLogger(__name__)
 # Modules with run_due(ctx) (act on what fell due, once across replicas) and next_wake(ctx).
-DUE_WORK = (cadence, decisions, digest)
+DUE_WORK = (cadence, decisions, digest, retention)
 POLL = 1.0
 UNDER_PRESSURE = 2  # deliveries started per tick while requests wait for their ack
 STOP_GRACE = 10.0  # seconds given to a stopping scheduler and its deliveries
@@ -91,8 +91,8 @@ class Scheduler:
             loop.call_soon_threadsafe(self._wakeup.set)
 
     def next_due(self) -> datetime | None:
-        """The earliest of: an outbox retry, a lapsing lease, an update, a decision reminder
-        or the digest falling due."""
+        """The earliest of: an outbox retry, a lapsing lease, an update, a decision reminder,
+        the digest or a retention batch falling due."""
         times = [delivery.next_due(self.ctx), *(s.next_wake(self.ctx) for s in DUE_WORK)]
         due = [t for t in times if t is not None]
         return min(due) if due else None

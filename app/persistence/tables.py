@@ -108,7 +108,7 @@ class OutboxMessage(SQLModel, table=True):
     channel: str | None = None  # None: the incident's own channel, once it exists
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     sequence_key: str | None = Field(default=None, index=True)  # posts to one place keep order
-    depends_on: int | None = Field(default=None, foreign_key="outbox.id")
+    depends_on: int | None = Field(default=None, foreign_key="outbox.id", index=True)
     # A newer row written under the same key makes this one stale while it still waits (an
     # automatic update nobody needs once the next one is due): it is superseded, never sent.
     supersede_key: str | None = Field(default=None, index=True)
@@ -119,7 +119,7 @@ class OutboxMessage(SQLModel, table=True):
     lease_owner: str | None = None
     lease_until: datetime | None = _time(nullable=True)
     created_at: datetime = _time()
-    sent_at: datetime | None = _time(nullable=True)
+    sent_at: datetime | None = _time(nullable=True, index=True)  # retention prunes by it
     result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     # Steps of a multi-step row already done (e.g. {"post": {"channel", "ts"}} before the pin),
     # each recorded before the next begins, so a retry continues instead of repeating them.
@@ -134,7 +134,7 @@ class ProcessedEvent(SQLModel, table=True):
 
     __tablename__ = "processed_events"
     event_id: str = Field(primary_key=True)
-    received_at: datetime = _time()
+    received_at: datetime = _time(index=True)
 
 
 class AudienceClock(SQLModel, table=True):
@@ -183,7 +183,7 @@ class UpdateDraft(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int = Field(foreign_key="incidents.id", index=True)
     author: str
-    created_at: datetime = _time()
+    created_at: datetime = _time(index=True)
     fields: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     audiences: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     published_update_id: int | None = Field(default=None, foreign_key="status_updates.id")
@@ -247,3 +247,13 @@ class Fault(SQLModel, table=True):
     last_at: datetime = _time()
     error: str
     failures: int = 1
+
+
+class JobRun(SQLModel, table=True):
+    """A periodic job that must run once across replicas: the row is locked while it runs."""
+
+    __tablename__ = "job_runs"
+
+    name: str = Field(primary_key=True)  # e.g. retention
+    next_run_at: datetime = _time()
+    last_run_at: datetime | None = _time(nullable=True)
