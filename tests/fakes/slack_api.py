@@ -32,6 +32,7 @@ from tests.fakes.web_dispatch import (
     check_auth,
     check_required,
     drop_connection,
+    garbled_answer,
     is_documented,
     lookup,
     read_args,
@@ -136,7 +137,10 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/commands/{team}/{number}/{secret}", self._handle_response_url)
         app.router.add_get("/socket-mode", self.socket.handle)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        # A stopping fake gives answers it is delaying (response_delay, latency) 1 s, not 60.
+        self._runner = web.AppRunner(
+            app, access_log=None, handle_signals=False, shutdown_timeout=1.0
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
@@ -148,6 +152,11 @@ class FakeSlack:
         await self.socket.close_all()
         if self._runner is not None:
             await self._runner.cleanup()
+        # Answers still being delayed (response_delay, latency) are abandoned, not awaited.
+        pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
     @property
     def base_url(self) -> str:
@@ -376,16 +385,20 @@ class FakeSlack:
         error: str | None = None,
         retry_after: int | None = None,
         after_effect: bool = False,
+        html: str | None = None,
     ) -> None:
         """Make the next ``times`` calls of ``method`` fail.
 
         ``status=429`` answers ``ratelimited`` with ``Retry-After`` (default 1 s); other statuses
         answer that HTTP status; ``error`` alone answers HTTP 200 ``{"ok": false, "error": ...}``.
-        With ``after_effect`` the call takes effect first and only its response is replaced.
+        ``html`` answers an HTML error page instead of JSON, labelled with that content type, as
+        a proxy in front of Slack does (``text/html``; some say ``text/plain`` or even
+        ``application/json``). With ``after_effect`` the call takes effect first and only its
+        response is replaced.
         """
         if status is None and error is None:
             status = 500
-        injection = Injection(status, error, retry_after, after_effect)
+        injection = Injection(status, error, retry_after, after_effect, html=html)
         with self._lock:
             self._injections[method].extend(injection for _ in range(times))
 
@@ -395,6 +408,13 @@ class FakeSlack:
         """Close the TCP connection instead of answering the next ``times`` calls of ``method``
         (after performing them if ``after_effect``), like a response lost on the network."""
         injection = Injection(None, None, None, after_effect, drop=True)
+        with self._lock:
+            self._injections[method].extend(injection for _ in range(times))
+
+    def garble_next(self, method: str, *, times: int = 1) -> None:
+        """Answer the next ``times`` calls of ``method`` with bytes that are not HTTP at all,
+        like a broken proxy (the client raises aiohttp's ClientResponseError)."""
+        injection = Injection(None, None, None, False, garble=True)
         with self._lock:
             self._injections[method].extend(injection for _ in range(times))
 
@@ -468,6 +488,12 @@ class FakeSlack:
         if injection.drop:
             self._record(call, 0, {}, dropped=True)
             return drop_connection(request)
+        if injection.garble:
+            self._record(call, 0, {}, injected=True)
+            return garbled_answer(request)
+        if injection.html:
+            self._record(call, injection.status or 502, {}, injected=True)
+            return injection.html_page()
         return self._respond(call, injection.result(), injected=True)
 
     def _respond(

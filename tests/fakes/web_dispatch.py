@@ -74,6 +74,13 @@ class Injection:
     retry_after: int | None
     after_effect: bool
     drop: bool = False
+    garble: bool = False
+    html: str | None = None  # content type of an HTML error page answered instead of JSON
+
+    def html_page(self) -> web.Response:
+        status = self.status or 502
+        page = f"<html><head><title>{status}</title></head><body><h1>{status} Bad Gateway</h1>"
+        return web.Response(status=status, text=page + "</body></html>", content_type=self.html)
 
     def result(self) -> tuple[int, dict[str, Any], dict[str, str]]:
         if self.status == 429:
@@ -142,6 +149,14 @@ def drop_connection(request: web.Request) -> web.Response:
     """Close the socket without answering; the client sees a disconnect."""
     if request.transport is not None:
         request.transport.abort()
+    return web.Response(status=204)
+
+
+def garbled_answer(request: web.Request) -> web.Response:
+    """Write bytes that are not an HTTP response, then close the socket."""
+    if request.transport is not None:
+        request.transport.write(b"NOT HTTP AT ALL\r\n\r\n")
+        request.transport.close()
     return web.Response(status=204)
 
 
