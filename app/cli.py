@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from datetime import date
 
+from app import log_output
 from app.config import ConfigError, Settings, load_config
 
 log = logging.getLogger("warroom")
@@ -14,14 +16,15 @@ log = logging.getLogger("warroom")
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     try:
+        log_output.configure(log_output.log_format(os.environ.get("WARROOM_LOG_FORMAT")))
         return int(args.run(args))
     except ConfigError as exc:
-        print(f"warroom: {exc}", file=sys.stderr)
+        log_output.report_fatal(str(exc))
         return 2
+    except Exception:  # through the redacting handler, not Python's raw traceback on stderr
+        log.exception("warroom stopped on an unexpected error")
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:
