@@ -77,6 +77,29 @@ def _require(settings: Settings, *, http: bool) -> None:
         )
     if missing:
         raise ConfigError("missing environment variables: " + "; ".join(missing))
+    _require_token_kinds(settings, http=http)
+
+
+def _require_token_kinds(settings: Settings, *, http: bool) -> None:
+    """The two tokens are easy to swap; say which is which before asking Slack."""
+    if settings.slack_bot_token.startswith("xapp-"):
+        raise ConfigError(
+            "SLACK_BOT_TOKEN holds an app-level token (xapp-…); it takes the Bot User OAuth "
+            "Token (xoxb-…) from OAuth & Permissions"
+        )
+    if not http and not settings.slack_app_token.startswith("xapp-"):
+        raise ConfigError(
+            f"SLACK_APP_TOKEN holds {_kind(settings.slack_app_token)}; it takes an app-level "
+            "token (xapp-…) with connections:write from Basic Information → App-Level Tokens"
+        )
+
+
+def _kind(token: str) -> str:
+    """What a token looks like, never the token itself."""
+    prefix = token[:5]
+    if prefix.startswith("xox") and prefix.endswith("-"):
+        return f"a {prefix}… token"
+    return "something that is not a Slack token"
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
