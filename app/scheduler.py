@@ -47,6 +47,7 @@ class Scheduler:
         self._wakeup = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._given_back: set[asyncio.Task[None]] = set()  # cancelled by stop(): release rows
         self._task: asyncio.Task[None] | None = None
         self._waiting = False
         self._stopping = False
@@ -76,6 +77,7 @@ class Scheduler:
             left = max(deadline - asyncio.get_running_loop().time(), 0.0)
             _, hanging = await asyncio.wait(self._in_flight, timeout=left)
             for task in hanging:  # each releases its lease as it is cancelled (_deliver)
+                self._given_back.add(task)
                 task.cancel()
             if hanging:
                 await asyncio.wait(hanging, timeout=STOP_GRACE)
@@ -154,6 +156,7 @@ class Scheduler:
 
         def done(t: asyncio.Task[None]) -> None:
             self._in_flight.discard(t)
+            self._given_back.discard(t)
             self._wakeup.set()
 
         task.add_done_callback(done)
@@ -162,17 +165,18 @@ class Scheduler:
         try:
             result = await self.gateway.deliver(work)
         except asyncio.CancelledError:
-            # Stopping: give the row back now rather than hold it for the rest of its LEASE.
-            # Whether Slack acted is unknown (landed=None): the next attempt checks first.
-            retry_now = timedelta(0)
-            await self._record(
-                lambda: delivery.mark_retry(self.ctx, work, retry_now, INTERRUPTED, landed=None)
-            )
+            if asyncio.current_task() in self._given_back:
+                # Stopping: give the row back now rather than hold it for the rest of its LEASE.
+                # Whether Slack acted is unknown (landed=None): the next attempt checks first.
+                await self._record(lambda: self._give_back(work))
             raise
         except Exception as exc:
             await self._record(self._failure(work, exc))
         else:
             await self._record(lambda: delivery.mark_sent(self.ctx, work, result))
+
+    def _give_back(self, work: Work) -> None:
+        delivery.mark_retry(self.ctx, work, timedelta(0), INTERRUPTED, landed=None)
 
     def _failure(self, work: Work, exc: Exception) -> Callable[[], None]:
         if isinstance(exc, GiveUp):
