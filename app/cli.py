@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from datetime import date
 
+from app import log_output
 from app.config import ConfigError, Settings, load_config
 
 log = logging.getLogger("warroom")
@@ -14,14 +16,15 @@ log = logging.getLogger("warroom")
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     try:
+        log_output.configure(log_output.log_format(os.environ.get("WARROOM_LOG_FORMAT")))
         return int(args.run(args))
     except ConfigError as exc:
-        print(f"warroom: {exc}", file=sys.stderr)
+        log_output.report_fatal(str(exc))
         return 2
+    except Exception:  # through the redacting handler, not Python's raw traceback on stderr
+        log.exception("warroom stopped on an unexpected error")
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -74,6 +77,29 @@ def _require(settings: Settings, *, http: bool) -> None:
         )
     if missing:
         raise ConfigError("missing environment variables: " + "; ".join(missing))
+    _require_token_kinds(settings, http=http)
+
+
+def _require_token_kinds(settings: Settings, *, http: bool) -> None:
+    """The two tokens are easy to swap; say which is which before asking Slack."""
+    if settings.slack_bot_token.startswith("xapp-"):
+        raise ConfigError(
+            "SLACK_BOT_TOKEN holds an app-level token (xapp-…); it takes the Bot User OAuth "
+            "Token (xoxb-…) from OAuth & Permissions"
+        )
+    if not http and not settings.slack_app_token.startswith("xapp-"):
+        raise ConfigError(
+            f"SLACK_APP_TOKEN holds {_kind(settings.slack_app_token)}; it takes an app-level "
+            "token (xapp-…) with connections:write from Basic Information → App-Level Tokens"
+        )
+
+
+def _kind(token: str) -> str:
+    """What a token looks like, never the token itself."""
+    prefix = token[:5]
+    if prefix.startswith("xox") and prefix.endswith("-"):
+        return f"a {prefix}… token"
+    return "something that is not a Slack token"
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:

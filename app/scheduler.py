@@ -10,7 +10,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from app.services import cadence, decisions, delivery, digest, retention
@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 DUE_WORK = (cadence, decisions, digest, retention)
 POLL = 1.0
 UNDER_PRESSURE = 2  # deliveries started per tick while requests wait for their ack
-STOP_GRACE = 10.0  # seconds given to a stopping scheduler and its deliveries
+STOP_GRACE = 5.0  # seconds given to a stopping scheduler and its deliveries, in all
+INTERRUPTED = "interrupted: the process stopped before Slack answered"
 MAX_REST = 60.0  # longest pause of a kind of due work that keeps failing
 
 
@@ -48,6 +49,7 @@ class Scheduler:
         self._wakeup = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._given_back: set[asyncio.Task[None]] = set()  # cancelled by stop(): release rows
         self._task: asyncio.Task[None] | None = None
         self._waiting = False
         self._stopping = False
@@ -61,20 +63,28 @@ class Scheduler:
         self._task = asyncio.create_task(self._run(), name="warroom-scheduler")
 
     async def stop(self) -> None:
-        """Finish the current tick, then wait (briefly) for deliveries in flight.
+        """Finish the current tick, wait (briefly) for deliveries in flight, then cancel those
+        still waiting for Slack: each gives its row back for any replica to take at once.
 
         A flag rather than task.cancel(): Python 3.11's asyncio.wait_for can swallow a
         cancellation that arrives just as its inner wait completes, leaving the loop running.
         """
         self._stopping = True
         self._wakeup.set()
+        deadline = asyncio.get_running_loop().time() + STOP_GRACE
         if self._task is not None:
             try:
                 await asyncio.wait_for(asyncio.shield(self._task), STOP_GRACE)
             except TimeoutError:
                 self._task.cancel()
         if self._in_flight:
-            await asyncio.wait(self._in_flight, timeout=STOP_GRACE)
+            left = max(deadline - asyncio.get_running_loop().time(), 0.0)
+            _, hanging = await asyncio.wait(self._in_flight, timeout=left)
+            for task in hanging:  # each releases its lease as it is cancelled (_deliver)
+                self._given_back.add(task)
+                task.cancel()
+            if hanging:
+                await asyncio.wait(hanging, timeout=STOP_GRACE)
 
     def wake(self) -> None:
         """Safe from any thread: use cases call it after committing new work."""
@@ -170,6 +180,7 @@ class Scheduler:
 
         def done(t: asyncio.Task[None]) -> None:
             self._in_flight.discard(t)
+            self._given_back.discard(t)
             self._wakeup.set()
 
         task.add_done_callback(done)
@@ -177,10 +188,19 @@ class Scheduler:
     async def _deliver(self, work: Work) -> None:
         try:
             result = await self.gateway.deliver(work)
+        except asyncio.CancelledError:
+            if asyncio.current_task() in self._given_back:
+                # Stopping: give the row back now rather than hold it for the rest of its LEASE.
+                # Whether Slack acted is unknown (landed=None): the next attempt checks first.
+                await self._record(lambda: self._give_back(work))
+            raise
         except Exception as exc:
             await self._record(self._failure(work, exc))
         else:
             await self._record(lambda: delivery.mark_sent(self.ctx, work, result))
+
+    def _give_back(self, work: Work) -> None:
+        delivery.mark_retry(self.ctx, work, timedelta(0), INTERRUPTED, landed=None)
 
     def _failure(self, work: Work, exc: Exception) -> Callable[[], None]:
         if isinstance(exc, LeaseLost):

@@ -1,27 +1,32 @@
-"""`warroom serve`: migrate, then run the bot over Socket Mode or HTTP until stopped."""
+"""`warroom serve`: migrate, check the tokens, then run the bot over Socket Mode or HTTP until
+SIGTERM or SIGINT, which stop it within seconds in every state (connected to Slack or not)."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
 import logging
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from app.bootstrap import Runtime, build_runtime
 from app.config import Settings
 from app.persistence.migrate import upgrade
+from app.slack.backoff import keep_trying
+from app.slack.token_check import check_bot_token, check_client
 
 log = logging.getLogger("warroom")
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def serve(settings: Settings, *, http: bool, host: str, port: int) -> int:
     runtime = build_runtime(settings)
     upgrade(runtime.db.engine)
     _freeze_startup_heap()
-    log.info("database ready; starting in %s mode", "HTTP" if http else "Socket Mode")
-    if http:
-        asyncio.run(_serve_http(runtime, host, port))
-    else:
-        asyncio.run(_serve_socket_mode(runtime))
+    log.info("database ready; starting in %s", "HTTP mode" if http else "Socket Mode")
+    asyncio.run(_serve(runtime, http=http, host=host, port=port))
+    log.info("stopped")
     return 0
 
 
@@ -33,17 +38,58 @@ def _freeze_startup_heap() -> None:
     gc.freeze()
 
 
-async def _serve_http(runtime: Runtime, host: str, port: int) -> None:
+async def _serve(runtime: Runtime, *, http: bool, host: str, port: int) -> None:
+    stop = asyncio.Event()
+    with _stop_on_signals(stop):
+        if not await _bot_token_accepted(runtime, stop):
+            return
+        if http:
+            await _serve_http(runtime, host, port, stop)
+        else:
+            await _serve_socket_mode(runtime, stop)
+
+
+@contextmanager
+def _stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
+    loop = asyncio.get_running_loop()
+    for sig in STOP_SIGNALS:
+        loop.add_signal_handler(sig, _stopping, stop, sig)
+    try:
+        yield
+    finally:
+        for sig in STOP_SIGNALS:
+            loop.remove_signal_handler(sig)
+
+
+def _stopping(stop: asyncio.Event, sig: signal.Signals) -> None:
+    if not stop.is_set():
+        log.info("%s received; stopping", sig.name)
+    stop.set()
+
+
+async def _bot_token_accepted(runtime: Runtime, stop: asyncio.Event) -> bool:
+    """auth.test before anything talks to Slack: a refused token stops start-up (TokenRefused)
+    rather than have the outbox give up on every row. False: stopped while waiting for Slack."""
+    settings = runtime.settings
+    client = check_client(settings.slack_api_url, settings.slack_bot_token)
+    who = await keep_trying(lambda: check_bot_token(client), what="auth.test", stop=stop)
+    if who is None:
+        return False
+    log.info("SLACK_BOT_TOKEN accepted by Slack (%s)", who)
+    return True
+
+
+async def _serve_http(runtime: Runtime, host: str, port: int, stop: asyncio.Event) -> None:
     from app.slack.http_server import build_asgi, serve_http
 
     asgi = build_asgi(
         runtime.bolt_app, runtime.healthy, runtime.start, runtime.stop, runtime.deps.gate
     )
     log.info("serving POST /slack/events and GET /healthz on %s:%s", host, port)
-    await serve_http(asgi, host, port)
+    await serve_http(asgi, host, port, stop)
 
 
-async def _serve_socket_mode(runtime: Runtime) -> None:
+async def _serve_socket_mode(runtime: Runtime, stop: asyncio.Event) -> None:
     from app.slack.socket_mode import serve_socket_mode, socket_mode_handler
 
     handler = socket_mode_handler(
@@ -51,6 +97,6 @@ async def _serve_socket_mode(runtime: Runtime) -> None:
     )
     await runtime.start()
     try:
-        await serve_socket_mode(handler, asyncio.Event())
+        await serve_socket_mode(handler, stop)
     finally:
         await runtime.stop()

@@ -374,6 +374,24 @@ def test_dropped_response_makes_default_client_retry_and_duplicate(
     assert [c.dropped for c in fake.calls_to("chat.postMessage")] == [True, False]
 
 
+async def test_html_and_garbled_answers_look_like_a_broken_proxy(
+    fake: FakeSlack, aclient: AsyncWebClient
+) -> None:
+    fake.fail_next("users.info", status=502, html="text/html")
+    fake.fail_next("users.info", status=503, html="text/plain")
+    with pytest.raises(SlackApiError) as labelled:
+        await aclient.users_info(user=HUMAN)
+    assert labelled.value.response.status_code == 502 and labelled.value.response.data == {}
+    with pytest.raises(SlackApiError) as mislabelled:
+        await aclient.users_info(user=HUMAN)
+    assert "503 Bad Gateway" in mislabelled.value.response.data  # a string, not a dict
+    fake.garble_next("users.info")
+    with pytest.raises(aiohttp.ClientResponseError):
+        await aclient.users_info(user=HUMAN)
+    assert (await aclient.users_info(user=HUMAN))["user"]["id"] == HUMAN
+    assert [c.status for c in fake.calls_to("users.info")] == [502, 503, 0, 200]
+
+
 async def test_latency_overlaps_concurrent_calls(fake: FakeSlack, aclient: AsyncWebClient) -> None:
     fake.latency = 0.2
     started = time.monotonic()

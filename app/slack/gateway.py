@@ -20,6 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from app.domain.channel_names import incident_channel_name
 from app.services.context import Op
 from app.services.delivery import GiveUp, RetryLater, Work, describe_error, retry_delay
+from app.slack.api_errors import retry_after, slack_error_code, slack_status
 from app.slack.blocks.common import Message
 from app.slack.blocks.home import home_view
 from app.slack.messages import MessageBook
@@ -37,21 +38,15 @@ Step = Callable[[], Awaitable[dict[str, Any]]]
 
 
 def classify(exc: SlackApiError, attempts: int) -> Exception:
-    status = exc.response.status_code
-    error = _error_code(exc)
+    """Retry what may work later (429 honouring Retry-After, 5xx, an answer that was not
+    Slack's JSON); give up on what Slack refused."""
+    status, error = slack_status(exc) or 0, slack_error_code(exc)
     if status == 429 or error == "ratelimited":
-        retry_after = int(
-            exc.response.headers.get("Retry-After", exc.response.headers.get("retry-after", 1))
-        )
-        return RetryLater(timedelta(seconds=max(retry_after, 1)), "ratelimited", landed=False)
-    if status >= 500 or error in _TRANSIENT:
+        wait = int(retry_after(exc) or 1)
+        return RetryLater(timedelta(seconds=max(wait, 1)), "ratelimited", landed=False)
+    if status >= 500 or error in _TRANSIENT or not error:
         return RetryLater(retry_delay(attempts), f"slack {status} {error}", landed=None)
     return GiveUp(error)
-
-
-def _error_code(exc: SlackApiError) -> str:
-    data = exc.response.data
-    return str(data.get("error", "")) if isinstance(data, dict) else ""
 
 
 class SlackGateway:
@@ -123,7 +118,7 @@ class SlackGateway:
                     name=name, is_private=incident.private
                 )
             except SlackApiError as exc:
-                if _error_code(exc) == "name_taken":
+                if slack_error_code(exc) == "name_taken":
                     continue
                 raise
             return {"channel": response["channel"]["id"], "name": name}
@@ -154,7 +149,7 @@ class SlackGateway:
                 channel=_need(work.target), users=",".join(users)
             )
         except SlackApiError as exc:
-            if _error_code(exc) not in _ALREADY_DONE:
+            if slack_error_code(exc) not in _ALREADY_DONE:
                 raise
         return {"invited": users}
 
@@ -162,7 +157,7 @@ class SlackGateway:
         try:
             await self.client.pins_add(channel=channel, timestamp=ts)
         except SlackApiError as exc:
-            if _error_code(exc) not in _ALREADY_DONE:
+            if slack_error_code(exc) not in _ALREADY_DONE:
                 raise
         return {"pinned": ts}
 
@@ -248,7 +243,7 @@ class SlackGateway:
         try:
             return await self._send(target, message, work.id)
         except SlackApiError as exc:
-            if _error_code(exc) != "not_in_channel":
+            if slack_error_code(exc) != "not_in_channel":
                 raise
             await self.client.conversations_join(channel=await self._channel_id(target))
             return await self._send(target, message, work.id)
@@ -270,7 +265,7 @@ class SlackGateway:
         try:
             return await self._search_history(channel, work)
         except SlackApiError as exc:
-            if _error_code(exc) != "not_in_channel":
+            if slack_error_code(exc) != "not_in_channel":
                 raise
         # Posting into a public channel needs no membership (chat:write.public); reading does.
         await self.client.conversations_join(channel=channel)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -69,5 +70,22 @@ def http_server(asgi: Starlette, host: str, port: int) -> uvicorn.Server:
     return uvicorn.Server(config)
 
 
-async def serve_http(asgi: Starlette, host: str, port: int) -> None:
-    await http_server(asgi, host, port).serve()
+async def serve_http(
+    asgi: Starlette, host: str, port: int, stop: asyncio.Event | None = None
+) -> None:
+    """Serve until uvicorn sees SIGTERM/SIGINT, or until `stop` is set (a signal that arrived
+    before uvicorn installed its own handlers)."""
+    server = http_server(asgi, host, port)
+    if stop is None:
+        await server.serve()
+        return
+
+    async def exit_on_stop() -> None:
+        await stop.wait()
+        server.should_exit = True
+
+    watcher = asyncio.create_task(exit_on_stop())
+    try:
+        await server.serve()
+    finally:
+        watcher.cancel()

@@ -32,6 +32,7 @@ from tests.fakes.web_dispatch import (
     check_auth,
     check_required,
     drop_connection,
+    garbled_answer,
     is_documented,
     lookup,
     read_args,
@@ -136,7 +137,10 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/commands/{team}/{number}/{secret}", self._handle_response_url)
         app.router.add_get("/socket-mode", self.socket.handle)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        # A stopping fake gives answers it is delaying (response_delay, latency) 1 s, not 60.
+        self._runner = web.AppRunner(
+            app, access_log=None, handle_signals=False, shutdown_timeout=1.0
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
@@ -148,6 +152,11 @@ class FakeSlack:
         await self.socket.close_all()
         if self._runner is not None:
             await self._runner.cleanup()
+        # Answers still being delayed (response_delay, latency) are abandoned, not awaited.
+        pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
     @property
     def base_url(self) -> str:
@@ -382,18 +391,21 @@ class FakeSlack:
         retry_after: int | None = None,
         after_effect: bool = False,
         where: Callable[[dict[str, Any]], bool] | None = None,
+        html: str | None = None,
     ) -> None:
         """Make the next ``times`` calls of ``method`` fail (``response_url`` for posts to a
         response URL).
 
         ``status=429`` answers ``ratelimited`` with ``Retry-After`` (default 1 s); other statuses
         answer that HTTP status; ``error`` alone answers HTTP 200 ``{"ok": false, "error": ...}``.
-        With ``after_effect`` the call takes effect first and only its response is replaced.
-        With ``where``, only calls whose (decoded) arguments match are failed.
+        ``html`` answers an HTML error page instead of JSON, labelled with that content type, as
+        a proxy in front of Slack does (``text/html``; some say ``text/plain`` or even
+        ``application/json``). With ``after_effect`` the call takes effect first and only its
+        response is replaced. With ``where``, only calls whose (decoded) arguments match fail.
         """
         if status is None and error is None:
             status = 500
-        injection = Injection(status, error, retry_after, after_effect, where=where)
+        injection = Injection(status, error, retry_after, after_effect, html=html, where=where)
         with self._lock:
             self._injections[method].extend(injection for _ in range(times))
 
@@ -412,9 +424,9 @@ class FakeSlack:
             self._injections[method].extend(injection for _ in range(times))
 
     def garble_next(self, method: str, *, times: int = 1) -> None:
-        """Answer the next ``times`` calls of ``method`` with a malformed HTTP status line (a
-        broken proxy): the client raises an error whose repr carries the request headers."""
-        injection = Injection(None, None, None, False, drop=True, garble=True)
+        """Answer the next ``times`` calls of ``method`` with bytes that are not HTTP at all,
+        like a broken proxy (the client raises aiohttp's ClientResponseError)."""
+        injection = Injection(None, None, None, False, garble=True)
         with self._lock:
             self._injections[method].extend(injection for _ in range(times))
 
@@ -498,7 +510,13 @@ class FakeSlack:
             return self._respond(call, outcome, acted=acted)
         if injection.drop:
             self._record(call, 0, {}, dropped=True, acted=acted)
-            return drop_connection(request, garble=injection.garble)
+            return drop_connection(request)
+        if injection.garble:
+            self._record(call, 0, {}, injected=True, acted=acted)
+            return garbled_answer(request)
+        if injection.html:
+            self._record(call, injection.status or 502, {}, injected=True, acted=acted)
+            return injection.html_page()
         return self._respond(call, injection.result(), injected=True, acted=acted)
 
     def _respond(

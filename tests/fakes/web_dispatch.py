@@ -75,11 +75,17 @@ class Injection:
     retry_after: int | None
     after_effect: bool
     drop: bool = False
-    garble: bool = False  # with drop: a malformed status line first, then the disconnect
+    garble: bool = False
+    html: str | None = None  # content type of an HTML error page answered instead of JSON
     where: Callable[[dict[str, Any]], bool] | None = None  # only calls whose args match
 
     def applies(self, args: dict[str, Any]) -> bool:
         return self.where is None or bool(self.where(args))
+
+    def html_page(self) -> web.Response:
+        status = self.status or 502
+        page = f"<html><head><title>{status}</title></head><body><h1>{status} Bad Gateway</h1>"
+        return web.Response(status=status, text=page + "</body></html>", content_type=self.html)
 
     def result(self) -> tuple[int, dict[str, Any], dict[str, str]]:
         if self.status == 429:
@@ -144,15 +150,18 @@ async def read_args(request: web.Request) -> tuple[dict[str, Any], str | None]:
     return values, token if isinstance(token, str) else None
 
 
-def drop_connection(request: web.Request, *, garble: bool = False) -> web.Response:
-    """Close the socket without answering (or after a malformed status line, `garble`); the
-    client sees a disconnect (or an invalid HTTP answer)."""
+def drop_connection(request: web.Request) -> web.Response:
+    """Close the socket without answering; the client sees a disconnect."""
     if request.transport is not None:
-        if garble:
-            request.transport.write(b"HTTP/1.1 2xx NOPE\r\n\r\n")
-            request.transport.close()  # flushes the garbled line first
-        else:
-            request.transport.abort()
+        request.transport.abort()
+    return web.Response(status=204)
+
+
+def garbled_answer(request: web.Request) -> web.Response:
+    """Write bytes that are not an HTTP response, then close the socket."""
+    if request.transport is not None:
+        request.transport.write(b"NOT HTTP AT ALL\r\n\r\n")
+        request.transport.close()
     return web.Response(status=204)
 
 

@@ -65,3 +65,35 @@ async def test_declaring_over_socket_mode(fake: FakeSlack, sqlite_url: str) -> N
         await serving
         await runtime.stop()
         runtime.db.engine.dispose()
+
+
+async def test_a_refresh_requested_by_slack_reconnects_and_keeps_answering(
+    fake: FakeSlack, sqlite_url: str
+) -> None:
+    seeded = Warroom(fake, sqlite_url)
+    seeded._seed_workspace()
+    settings = Settings(
+        slack_bot_token=fake.bot_token,
+        slack_app_token=fake.app_token,
+        slack_api_url=fake.api_url,
+        warroom_database_url=sqlite_url,
+    )
+    runtime = build_runtime(settings, clock=FakeClock())
+    await asyncio.to_thread(upgrade, runtime.db.engine)
+    await runtime.start()
+    stop = asyncio.Event()
+    handler = socket_mode_handler(runtime.bolt_app, fake.app_token, runtime.client)
+    serving = asyncio.create_task(serve_socket_mode(handler, stop))
+    try:
+        await fake.async_socket_connected()
+        fake.disconnect_socket("refresh_requested")
+        await fake.async_wait_for(lambda: len(fake.calls_to("apps.connections.open")) == 2)
+        await fake.async_wait_for(lambda: fake.socket.connection_count == 1)
+        help_ = slack_requests.slash_command_payload("help", user_id=seeded.people.bob)
+        ack = await fake.async_wait_for_ack(fake.send_envelope("slash_commands", help_))
+        assert "/incident declare" in json.dumps(ack.get("payload", {}))
+    finally:
+        stop.set()
+        await serving
+        await runtime.stop()
+        runtime.db.engine.dispose()

@@ -1,6 +1,7 @@
 """Turning errors into replies, in one place.
 
-A WarroomError becomes an ephemeral reply with its message; anything else is logged with a
+A WarroomError becomes an ephemeral reply with its message; Slack not answering (down, slow, or
+an HTML page from a proxy) becomes "try again" and one log line; anything else is logged with a
 reference and the person is told plainly that nothing was changed.
 
 Listeners catch errors raised after their ack() and call `report` themselves: when a listener
@@ -18,15 +19,22 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from app.domain.errors import WarroomError
+from app.slack.api_errors import describe, slack_did_not_answer
 from app.slack.blocks.common import Message
 from app.slack.deps import SlackDeps
 
 log = logging.getLogger(__name__)
+SLACK_DID_NOT_ANSWER = (
+    ":hourglass: Slack did not answer just now, so nothing was changed. Try again in a moment."
+)
 
 
 def explain(error: Exception) -> str:
     if isinstance(error, WarroomError):
         return error.message
+    if slack_did_not_answer(error):
+        log.warning("Slack did not answer a call made for a person (%s)", describe(error))
+        return SLACK_DID_NOT_ANSWER
     ref = uuid.uuid4().hex[:8]
     log.error("unhandled error (ref %s)", ref, exc_info=error)
     return (

@@ -17,6 +17,7 @@ from app.domain.text import escape, mention
 from app.services import decisions, lifecycle, roles, summary, timeline, updates
 from app.services.declare import Declaration, declare_incident
 from app.slack import parsing as p
+from app.slack.api_errors import slack_error_code
 from app.slack.blocks.common import Message
 from app.slack.blocks.decisions import ask_modal, decisions_list, pending_before_resolve
 from app.slack.blocks.replies import roster_message, summary_message, timeline_message
@@ -148,9 +149,9 @@ async def ensure_person(client: AsyncWebClient, user_id: str) -> None:
     try:
         user = (await client.users_info(user=user_id))["user"]
     except SlackApiError as exc:
-        if exc.response.get("error") in {"user_not_found", "user_not_visible"}:
+        if slack_error_code(exc) in {"user_not_found", "user_not_visible"}:
             raise InvalidInput(f"I can't find {mention(user_id)} in this workspace.") from None
-        raise
+        raise  # Slack not answering is told to the person by errors.explain
     if user.get("is_bot") or user.get("id") == "USLACKBOT":
         raise InvalidInput(f"{mention(user_id)} is a bot; roles go to people.")
     if user.get("deleted"):
