@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from app.domain.decisions import DecisionStatus
 from app.persistence.types import UTCDateTime
 
 metadata = SQLModel.metadata
@@ -196,7 +197,7 @@ class Decision(SQLModel, table=True):
     asked_by: str
     asked_at: datetime = _time()
     due_at: datetime = _time()
-    status: str = Field(default="pending", index=True)  # pending, decided, closed, carried
+    status: str = Field(default=DecisionStatus.PENDING.value, index=True)
     outcome: str | None = None
     decided_by: str | None = None
     decided_at: datetime | None = _time(nullable=True)

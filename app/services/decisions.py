@@ -10,6 +10,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.domain import decisions as rules
+from app.domain.decisions import DecisionStatus
 from app.domain.durations import humanize
 from app.domain.errors import InvalidInput, NotAllowed, NotFound
 from app.domain.permissions import ensure_may_manage, may_manage
@@ -22,7 +23,6 @@ from app.services.compose import Composer
 from app.services.context import Op, ServiceContext, Unit
 from app.services.lookup import current_holders, incident_in_channel
 
-PENDING = "pending"
 MAX_RATIONALE = 300
 
 
@@ -106,7 +106,11 @@ def make_decision(
         _ensure_pending(decision)
         _ensure_may_decide(ctx, unit.session, decision, actor)
         chosen = rules.match_option(decision.options, option)
-        decision.status, decision.outcome, decision.rationale = "decided", chosen, why
+        decision.status, decision.outcome, decision.rationale = (
+            DecisionStatus.DECIDED.value,
+            chosen,
+            why,
+        )
         decision.decided_by, decision.decided_at = actor, unit.now
         _settled(unit, incident, decision, f"{ref(decision)} decided: {chosen}. Why: {why}")
         unit.post_in_incident(
@@ -159,7 +163,7 @@ def close_or_carry(
         holders = current_holders(unit.session, decision.incident_id)
         verb = "carry over" if carry else "close"
         ensure_may_manage(actor, holders.get(COMMANDER), ctx.admins, f"{verb} {ref(decision)}")
-        decision.status = "carried" if carry else "closed"
+        decision.status = (DecisionStatus.CARRIED if carry else DecisionStatus.CLOSED).value
         decision.decided_by, decision.decided_at, decision.rationale = actor, unit.now, reason
         what = "carried over to follow-up" if carry else "closed without a decision"
         _settled(
@@ -196,7 +200,9 @@ def pending_for(session: Session, incident_id: int) -> list[Decision]:
     return list(
         session.exec(
             select(Decision)
-            .where(Decision.incident_id == incident_id, Decision.status == PENDING)
+            .where(
+                Decision.incident_id == incident_id, Decision.status == DecisionStatus.PENDING.value
+            )
             .order_by(col(Decision.number))
         )
     )
@@ -266,7 +272,7 @@ def _locked(session: Session, decision_id: int) -> tuple[Decision, Incident]:
 
 
 def _ensure_pending(decision: Decision) -> None:
-    if decision.status == PENDING:
+    if decision.status == DecisionStatus.PENDING:
         return
     who = mention(decision.decided_by) if decision.decided_by else "someone"
     outcome = f": *{decision.outcome}*" if decision.outcome else f" ({decision.status})"
@@ -331,7 +337,7 @@ def _remind_one(ctx: ServiceContext, decision_id: int) -> bool:
         decision = unit.session.exec(
             select(Decision).where(Decision.id == decision_id).with_for_update(skip_locked=True)
         ).first()
-        if decision is None or decision.status != PENDING:
+        if decision is None or decision.status != DecisionStatus.PENDING:
             return False  # another replica has it, or it was just made: never remind after
         if decision.wake_at is None or decision.wake_at > unit.now:
             return False

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.domain.decisions import DecisionStatus
 from app.domain.errors import NotInIncidentChannel
 from app.domain.incident import IncidentSnapshot, RoleSlot
 from app.domain.roles import RoleCatalog
@@ -96,7 +97,7 @@ def snapshot(
 
 def pending_decisions(session: Session, incident_id: int) -> int:
     query = select(func.count()).where(
-        Decision.incident_id == incident_id, Decision.status == "pending"
+        Decision.incident_id == incident_id, Decision.status == DecisionStatus.PENDING.value
     )
     return int(session.exec(query).one())
 

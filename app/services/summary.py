@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.domain.decisions import SETTLED, DecisionStatus
 from app.domain.errors import InvalidInput, NotAllowed
 from app.domain.permissions import may_manage
 from app.domain.roles import COMMANDER
@@ -22,7 +23,6 @@ from app.services.lookup import current_holders, incident_in_channel
 
 TEMPLATE = "summary"
 EXECUTIVE = "executive"
-SETTLED = ("decided", "closed", "carried")
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def _render(
         update=composer.update_view(
             Narrative(narrative.what_changed, incident.impact, narrative.uncertain), "warroom", now
         ),
-        decisions_pending=composer.decisions("pending"),
+        decisions_pending=composer.decisions(DecisionStatus.PENDING),
         decisions_made=composer.decisions(*SETTLED),
         next_update=_date(next_update(session, incident.id)),
     )

@@ -7,6 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from app.domain.decisions import DecisionStatus
 from app.domain.text import escape, mention, truncate
 from app.slack.blocks.common import Block, Message, context, fallback, header, section, sections
 
@@ -28,7 +29,7 @@ def _when(iso: str) -> str:
 def decision_message(p: dict[str, Any]) -> Message:
     """The decision as posted in the incident channel; redrawn when it is settled."""
     question = escape(p["question"])
-    if p["status"] == "pending":
+    if p["status"] == DecisionStatus.PENDING:
         text = f":question: *{p['ref']}* · {question}"
         blocks = [
             section(f"{text}\nOwner {mention(p['owner'])} · due {_when(p['due_at'])}"),
@@ -41,10 +42,10 @@ def decision_message(p: dict[str, Any]) -> Message:
         ]
         return Message(text=fallback(f"{p['ref']}: {question}"), blocks=blocks)
     outcome = {
-        "decided": f":white_check_mark: *Decided: {escape(p['outcome'] or '')}*",
-        "closed": ":heavy_multiplication_x: *Closed without a decision*",
-        "carried": ":arrow_right: *Carried over to follow-up*",
-    }[p["status"]]
+        DecisionStatus.DECIDED: f":white_check_mark: *Decided: {escape(p['outcome'] or '')}*",
+        DecisionStatus.CLOSED: ":heavy_multiplication_x: *Closed without a decision*",
+        DecisionStatus.CARRIED: ":arrow_right: *Carried over to follow-up*",
+    }[DecisionStatus(p["status"])]
     why = f": {escape(p['rationale'])}" if p.get("rationale") else ""
     by = f" by {mention(p['decided_by'])}" if p.get("decided_by") else ""
     return Message(
@@ -176,7 +177,7 @@ def decisions_list(ref: str, decisions: list[Any]) -> Message:
 
 def _line(d: Any) -> str:
     head = f"• *D-{d.number}* {escape(d.question)}"
-    if d.status == "pending":
+    if d.status == DecisionStatus.PENDING:
         due = int(d.due_at.timestamp())
         return f"{head} · _pending_, owner {mention(d.owner)}, due <!date^{due}^{{time}}|soon>"
     outcome = escape(d.outcome or d.status)
