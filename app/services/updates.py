@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from app.domain.audiences import Audience
 from app.domain.cadence import next_due
-from app.domain.errors import InvalidInput, NotFound
+from app.domain.errors import FormProblem, NotFound
 from app.domain.permissions import may_manage
 from app.domain.roles import COMMANDER
 from app.domain.text import mention
@@ -21,14 +21,6 @@ from app.services.context import ServiceContext, Unit
 from app.services.lookup import current_holders, incident_in_channel
 
 MAX_FIELD = 2000
-
-
-class FormProblem(InvalidInput):
-    """Something typed into the update form is wrong; `field` names the input."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
@@ -11,7 +12,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from app.domain import decisions as rules
 from app.domain.durations import parse_duration
-from app.domain.errors import WarroomError
+from app.domain.errors import FormProblem, WarroomError
+from app.domain.text import escape
 from app.services import decisions
 from app.slack.ack_gate import CONTEXT_KEY
 from app.slack.blocks import decisions as blocks
@@ -90,6 +92,9 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         form = blocks.read_ask_modal(view)
         try:
             ask = _ask(form, body["user"]["id"])
+        except FormProblem as problem:
+            await ack(response_action="errors", errors={problem.field: problem.message})
+            return
         except WarroomError as problem:
             await ack(response_action="errors", errors={"question": problem.message})
             return
@@ -106,5 +111,13 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
 def _ask(form: dict[str, Any], user: str) -> decisions.Ask:
     question = rules.check_question(form["question"])
     options = rules.parse_options(form["options"]) if form["options"] else None
-    due = parse_duration(form["due"]) if form["due"] else None
-    return decisions.Ask(question, user, options, form["owner"], due)
+    return decisions.Ask(question, user, options, form["owner"], _due(form["due"]))
+
+
+def _due(text: str | None) -> timedelta | None:
+    if not text:
+        return None
+    try:
+        return parse_duration(str(text))
+    except ValueError as exc:
+        raise FormProblem("due", escape(str(exc))) from None

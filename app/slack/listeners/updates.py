@@ -8,8 +8,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from app.domain.errors import WarroomError
-from app.services.updates import FormProblem, preview_update, publish_update
+from app.domain.errors import FormProblem, WarroomError
+from app.services.updates import preview_update, publish_update
 from app.slack.ack_gate import CONTEXT_KEY
 from app.slack.blocks import update_modal
 from app.slack.deps import SlackDeps

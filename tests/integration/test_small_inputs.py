@@ -1,0 +1,38 @@
+"""Small inputs with big effects: huge durations, control characters, text that looks like
+markup or mentions. Each gets a friendly reply or is shown literally, never a crash."""
+
+from __future__ import annotations
+
+from app.persistence.tables import Decision
+from tests.harness import Warroom
+
+
+async def war_room(warroom: Warroom) -> str:
+    await warroom.command("declare sev2 Fraud model precision dropped 15%")
+    await warroom.settle()
+    return str(warroom.incident_channel(1).id)
+
+
+async def test_a_huge_due_time_gets_a_friendly_reply(warroom: Warroom) -> None:
+    channel = await war_room(warroom)
+    reply = await warroom.command("decision Roll back? --due 99999999999d", channel=channel)
+    await warroom.settle()
+    assert reply.response.status_code == 200
+    assert "`--due`" in reply.everything and "at most 90d" in reply.everything
+    assert warroom.rows(Decision) == []
+
+
+async def test_a_huge_due_time_in_the_form_is_refused_on_its_field(warroom: Warroom) -> None:
+    channel = await war_room(warroom)
+    await warroom.command("decision", channel=channel)
+    await warroom.settle()
+    form = warroom.fake.calls_to("views.open")[-1].args["view"]
+    state = {
+        "question": {"question": {"type": "plain_text_input", "value": "Pause the A/B test?"}},
+        "due": {"due": {"type": "static_select", "selected_option": {"value": "99999999999d"}}},
+    }
+    response = await warroom.submit_view(form, state)
+    await warroom.settle()
+    assert response.json()["response_action"] == "errors"
+    assert "at most 90d" in response.json()["errors"]["due"]
+    assert warroom.rows(Decision) == []
