@@ -16,7 +16,7 @@ from app.domain.errors import InvalidInput
 from app.domain.roles import RoleCatalog
 from app.domain.severity import SeverityScale
 from app.domain.status import parse_status
-from app.domain.text import escape
+from app.domain.text import clean_text, escape
 from app.slack.text import to_plain, user_id_from_mention
 
 SELF_WORDS = {"me", "myself", "@me"}
@@ -188,7 +188,7 @@ class CommandParser:
         }
 
     def parse(self, text: str, caller: str) -> Command:
-        word, _, args = text.strip().partition(" ")
+        word, _, args = clean_text(text, multiline=True).strip().partition(" ")
         if not word:
             return Help()
         handler = self._subcommands.get(word.lower())

@@ -3,7 +3,7 @@ markup or mentions. Each gets a friendly reply or is shown literally, never a cr
 
 from __future__ import annotations
 
-from app.persistence.tables import Decision
+from app.persistence.tables import Decision, Incident, TimelineEntry
 from tests.harness import Warroom
 
 
@@ -36,3 +36,39 @@ async def test_a_huge_due_time_in_the_form_is_refused_on_its_field(warroom: Warr
     assert response.json()["response_action"] == "errors"
     assert "at most 90d" in response.json()["errors"]["due"]
     assert warroom.rows(Decision) == []
+
+
+async def test_control_characters_and_bidi_overrides_are_dropped_as_text_comes_in(
+    warroom: Warroom,
+) -> None:
+    await warroom.command("declare sev2 Fraud\x00 model \u202egnissim\u202c precision\x1b[31m")
+    await warroom.settle()
+    [incident] = warroom.rows(Incident)
+    assert incident.title == "Fraud model gnissim precision[31m"
+    channel = str(warroom.incident_channel(1).id)
+
+    await warroom.command("note first line\x00\nsecond\u2066 line\x07", channel=channel)
+    await warroom.settle()
+    note = next(e for e in warroom.rows(TimelineEntry) if e.kind == "note")
+    assert note.text == "first line\nsecond line"
+
+
+async def test_form_values_are_cleaned_too(warroom: Warroom) -> None:
+    await warroom.command("declare")
+    await warroom.settle()
+    form = warroom.fake.calls_to("views.open")[-1].args["view"]
+    state = {
+        "title": {"title": {"type": "plain_text_input", "value": "Drift\x00 on\u202e amount"}},
+        "severity": {"severity": {"type": "static_select", "selected_option": {"value": "sev3"}}},
+        "affected": {"affected": {"type": "plain_text_input", "value": "scorer\nv42\x00"}},
+        "impact": {"impact": {"type": "plain_text_input", "value": "a\x00\r\nb\u2069"}},
+    }
+    response = await warroom.submit_view(form, state)
+    assert response.status_code == 200
+    await warroom.settle()
+    [incident] = warroom.rows(Incident)
+    assert (incident.title, incident.affected, incident.impact) == (
+        "Drift on amount",
+        "scorer v42",
+        "a\nb",
+    )

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from app.domain.decisions import DecisionStatus
-from app.domain.text import escape, mention, truncate
+from app.domain.text import clean_text, escape, mention, truncate
 from app.slack.blocks.common import Block, Message, context, fallback, header, section, sections
 
 DECIDE_ACTION = "decide"  # action_id prefix; the value carries decision id and option
@@ -156,10 +156,14 @@ def read_ask_modal(view: dict[str, Any]) -> dict[str, Any]:
     def field(name: str) -> dict[str, Any]:
         return dict(values.get(name, {}).get(name, {}))
 
+    def text(name: str) -> str | None:
+        typed = field(name).get("value")
+        return None if typed is None else clean_text(str(typed))
+
     return {
         "channel_id": json.loads(view.get("private_metadata") or "{}").get("channel_id", ""),
-        "question": field("question").get("value") or "",
-        "options": field("options").get("value"),
+        "question": text("question") or "",
+        "options": text("options"),
         "owner": field("owner").get("selected_user"),
         "due": (field("due").get("selected_option") or {}).get("value"),
     }

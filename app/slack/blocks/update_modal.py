@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from app.domain.text import escape, truncate
+from app.domain.text import clean_text, escape, truncate
 from app.services.compose import Composed, Narrative
 from app.services.updates import Preview, UpdateForm
 from app.slack.blocks.common import Block, context, divider, sections
@@ -89,7 +89,8 @@ def read_update_form(view: dict[str, Any]) -> tuple[str, Narrative, list[str]]:
     values = view.get("state", {}).get("values", {})
 
     def text(field: str) -> str:
-        return str(values.get(field, {}).get(field, {}).get("value") or "")
+        typed = str(values.get(field, {}).get(field, {}).get("value") or "")
+        return clean_text(typed, multiline=True)
 
     selected = values.get("audiences", {}).get("audiences", {}).get("selected_options") or []
     metadata = json.loads(view.get("private_metadata") or "{}")

@@ -13,7 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from app.domain import decisions as rules
 from app.domain.durations import parse_duration
 from app.domain.errors import FormProblem, WarroomError
-from app.domain.text import escape
+from app.domain.text import clean_text, escape
 from app.services import decisions
 from app.slack.ack_gate import CONTEXT_KEY
 from app.slack.blocks import decisions as blocks
@@ -47,7 +47,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     async def rationale_given(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         chosen = json.loads(view.get("private_metadata") or "{}")
         values = view.get("state", {}).get("values", {})
-        why = values.get("rationale", {}).get("rationale", {}).get("value") or ""
+        why = clean_text(str(values.get("rationale", {}).get("rationale", {}).get("value") or ""))
         try:  # before the ack, so a second presser sees "already decided" in the form
             await deps.run(
                 decisions.make_decision, chosen["d"], chosen["o"], body["user"]["id"], why
