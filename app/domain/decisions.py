@@ -67,9 +67,8 @@ def match_option(options: list[str], typed: str) -> str:
     prefixed = [o for o in options if o.lower().startswith(wanted)] if wanted else []
     if exact or len(prefixed) == 1:
         return (exact or prefixed)[0]
-    raise InvalidInput(
-        f"`{escape(typed)}` is not one of the options: " + ", ".join(f"`{o}`" for o in options)
-    )
+    listed = ", ".join(f"`{escape(o)}`" for o in options)
+    raise InvalidInput(f"`{escape(typed)}` is not one of the options: {listed}")
 
 
 def check_question(question: str) -> str:

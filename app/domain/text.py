@@ -1,6 +1,7 @@
 """Text shown in Slack: escape what people typed so it can never become markup."""
 
 import re
+from collections.abc import Iterable
 
 _MENTION = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
@@ -13,6 +14,17 @@ def escape(text: str) -> str:
 def mention(user_id: str) -> str:
     """`<@U123>` for a well-formed user ID; anything else is shown escaped, never as markup."""
     return f"<@{user_id}>" if _MENTION.match(user_id) else escape(user_id)
+
+
+def with_mentions(text: str, people: Iterable[str]) -> str:
+    """`text` escaped, with these user IDs (ones the app wrote itself) shown as mentions; an ID
+    a person typed stays plain text."""
+    ids = sorted({p for p in people if _MENTION.match(p)}, key=len, reverse=True)
+    escaped = escape(text)
+    if not ids:
+        return escaped
+    pattern = re.compile(r"\b(" + "|".join(re.escape(i) for i in ids) + r")\b")
+    return pattern.sub(r"<@\1>", escaped)
 
 
 def truncate(text: str, limit: int) -> str:

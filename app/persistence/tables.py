@@ -10,6 +10,7 @@ from app.domain.decisions import DecisionStatus
 from app.persistence.types import UTCDateTime
 
 metadata = SQLModel.metadata
+_EMPTY_LIST = text("'[]'")
 
 
 def _time(nullable: bool = False, index: bool = False) -> Any:
@@ -88,6 +89,12 @@ class TimelineEntry(SQLModel, table=True):
     actor: str  # a Slack user ID, or "warroom" for the bot itself
     kind: str
     text: str
+    # User IDs the app itself wrote into `text`: only these may be shown as mentions, never
+    # something a person typed that looks like an ID.
+    people: list[str] = Field(
+        default_factory=list,
+        sa_column=Column(JSON, nullable=False, server_default=_EMPTY_LIST),
+    )
     # Keeps one entry per source event (e.g. one per pinned message), across replicas.
     dedupe_key: str | None = Field(default=None, unique=True)
     link: str | None = None

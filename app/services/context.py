@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -168,13 +168,16 @@ class Unit:
         *,
         dedupe_key: str | None = None,
         link: str | None = None,
+        people: Iterable[str | None] = (),
     ) -> TimelineEntry:
+        """`people`: the user IDs this code wrote into `text` (shown as mentions later)."""
         entry = TimelineEntry(
             incident_id=incident_id,
             at=self.now,
             actor=actor,
             kind=kind,
             text=text,
+            people=[p for p in people if p],
             dedupe_key=dedupe_key,
             link=link,
         )

@@ -16,7 +16,7 @@ from app.domain.errors import InvalidInput, NotAllowed, NotFound
 from app.domain.permissions import ensure_may_manage, may_manage
 from app.domain.roles import COMMANDER
 from app.domain.status import Status
-from app.domain.text import mention
+from app.domain.text import escape, mention
 from app.persistence.tables import Decision, Incident
 from app.rendering.context import decision_view
 from app.services.compose import Composer
@@ -87,6 +87,7 @@ def ask_decision(ctx: ServiceContext, channel_id: str, ask: Ask) -> Decision:
             "decision",
             f"{ref(decision)} asked: {question} "
             f"(owner {decision.owner}, options {' / '.join(options)})",
+            people=[decision.owner],
         )
         unit.refresh(incident.id)
         return decision
@@ -211,7 +212,7 @@ def pending_for(session: Session, incident_id: int) -> list[Decision]:
 def refuse_resolving_with_pending(session: Session, incident: Incident) -> None:
     pending = pending_for(session, incident.id or 0)
     if pending:
-        names = ", ".join(f"{ref(d)} ({d.question})" for d in pending)
+        names = ", ".join(f"{ref(d)} ({escape(d.question)})" for d in pending)
         raise PendingDecisions(
             f"{incident.ref} still has pending decisions: {names}. Decide them, or close or "
             "carry each over first (`/incident decision close D-1`, "
@@ -275,7 +276,7 @@ def _ensure_pending(decision: Decision) -> None:
     if decision.status == DecisionStatus.PENDING:
         return
     who = mention(decision.decided_by) if decision.decided_by else "someone"
-    outcome = f": *{decision.outcome}*" if decision.outcome else f" ({decision.status})"
+    outcome = f": *{escape(decision.outcome)}*" if decision.outcome else f" ({decision.status})"
     raise AlreadyDecided(f"{ref(decision)} was already settled by {who}{outcome}.")
 
 

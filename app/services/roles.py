@@ -83,7 +83,9 @@ def unassign_role(ctx: ServiceContext, channel_id: str, role_key: str, actor: st
                 actor, holders.get(COMMANDER), ctx.admins, f"free the {role.title} role"
             )
         _end_current(unit, incident.id, role.key)
-        unit.log(incident.id, actor, "role", f"{role.title}: {holder} stepped down")
+        unit.log(
+            incident.id, actor, "role", f"{role.title}: {holder} stepped down", people=[holder]
+        )
         unit.post_in_incident(incident.id, "role_unassigned", role=role.key, user=holder, by=actor)
         unit.refresh(incident.id)
         return RoleChange(incident.ref, role.key, None, holder)
@@ -130,7 +132,7 @@ def _announce_assignment(
 ) -> None:
     assert incident.id is not None
     change = f"{role.title}: {user_id}" + (f" (was {previous})" if previous else "")
-    unit.log(incident.id, actor, "role", change)
+    unit.log(incident.id, actor, "role", change, people=[user_id, previous])
     unit.say(Op.INVITE, incident_id=incident.id, payload={"users": [user_id]})
     unit.post_in_incident(
         incident.id, "role_assigned", role=role.key, user=user_id, previous=previous, by=actor

@@ -72,6 +72,7 @@ def record_pinned_message(ctx: ServiceContext, pin: PinnedMessage, event_id: str
                 f"{pin.text}{author}",
                 dedupe_key=f"pin:{pin.channel_id}:{pin.ts}",
                 link=pin.permalink,
+                people=[pin.author],
             )
             unit.session.flush()
             return True

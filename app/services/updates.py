@@ -13,7 +13,7 @@ from app.domain.cadence import next_due
 from app.domain.errors import FormProblem, NotFound
 from app.domain.permissions import may_manage
 from app.domain.roles import COMMANDER
-from app.domain.text import mention
+from app.domain.text import escape, mention
 from app.persistence.tables import AudienceClock, Incident, StatusUpdate, UpdateDraft
 from app.services import cadence
 from app.services.compose import Composed, Composer, Narrative
@@ -205,7 +205,8 @@ def _chosen(
     for key in keys:
         audience = ctx.audiences.get(key)
         if audience is None:
-            raise FormProblem("audiences", f"There is no audience called {key!r} any more.")
+            missing = f"There is no audience called `{escape(str(key))}` any more."
+            raise FormProblem("audiences", missing)
         audiences.append(audience)
     if any(not a.in_incident_channel for a in audiences) and not _may_publish_widely(
         ctx, session, incident, actor

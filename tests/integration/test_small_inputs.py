@@ -72,3 +72,54 @@ async def test_form_values_are_cleaned_too(warroom: Warroom) -> None:
         "scorer v42",
         "a\nb",
     )
+
+
+# What people type arrives escaped (`&lt;` for `<`) and is stored plain; every private reply
+# must escape it again, or `<!channel>` and `<@U…>` typed as text become live markup.
+MARKUP = "&lt;!channel&gt; &amp; &lt;@U0CAROL01&gt;"
+SHOWN = "&lt;!channel&gt; &amp; &lt;@U0CAROL01&gt;"
+
+
+async def test_the_resolve_refusal_escapes_the_pending_questions(warroom: Warroom) -> None:
+    channel = await war_room(warroom)
+    await warroom.command(f"decision Ship it {MARKUP}?", channel=channel)
+    await warroom.settle()
+    refused = await warroom.command("resolve", channel=channel)
+    await warroom.settle()
+    assert f"D-1 (Ship it {SHOWN}?)" in refused.everything
+    assert "<!channel>" not in refused.everything and "<@U0CAROL01>" not in refused.everything
+
+
+async def test_the_unknown_option_reply_escapes_the_options(warroom: Warroom) -> None:
+    channel = await war_room(warroom)
+    await warroom.command(f'decision Ship it? --options "Go {MARKUP}|Hold"', channel=channel)
+    await warroom.settle()
+    reply = await warroom.command("decide D-1 yolo because", channel=channel)
+    await warroom.settle()
+    assert f"`Go {SHOWN}`, `Hold`" in reply.everything
+    assert "<!channel>" not in reply.everything and "<@U0CAROL01>" not in reply.everything
+
+
+async def test_the_already_settled_reply_escapes_the_outcome(warroom: Warroom) -> None:
+    channel = await war_room(warroom)
+    await warroom.command(f'decision Ship it? --options "Go {MARKUP}|Hold"', channel=channel)
+    await warroom.settle()
+    await warroom.command("decide D-1 go legal agreed", channel=channel)
+    await warroom.settle()
+    again = await warroom.command("decide D-1 hold changed my mind", channel=channel)
+    await warroom.settle()
+    assert f"already settled by <@{warroom.people.alice}>: *Go {SHOWN}*" in again.everything
+    assert "<!channel>" not in again.everything and "<@U0CAROL01>" not in again.everything
+
+
+async def test_the_timeline_mentions_only_people_the_app_named(warroom: Warroom) -> None:
+    p = warroom.people
+    channel = await war_room(warroom)
+    await warroom.command(f"assign tech-lead <@{p.bob}>", channel=channel)
+    await warroom.command(f"note ask {p.dana} and {MARKUP}", channel=channel)
+    await warroom.settle()
+    reply = await warroom.command("timeline", channel=channel)
+    text = await reply.wait_for_later(lambda r: "timeline" in r)
+    assert f"Tech Lead: <@{p.bob}>" in text  # the app named Bob: a mention
+    assert f"ask {p.dana} and {SHOWN}" in text  # typed: plain text, never a mention
+    assert f"<@{p.dana}>" not in text and "<@U0CAROL01>" not in text and "<!channel>" not in text
