@@ -22,6 +22,7 @@ from app.slack.deps import SlackDeps
 from app.slack.gateway import SlackGateway
 from app.slack.messages import MessageBook
 from app.slack.parsing import CommandParser
+from app.slack.responder import Responder
 
 
 @dataclass
@@ -66,7 +67,8 @@ def build_runtime(
     ctx = ServiceContext(Database(engine), config, clock or SystemClock(), settings.templates_dir)
     _check_templates(ctx)
     book = MessageBook(ctx.templates, ctx.severities, ctx.roles)
-    deps = SlackDeps(ctx, CommandParser(ctx.severities, ctx.roles), book)
+    responder = Responder(settings.response_url_hosts)
+    deps = SlackDeps(ctx, CommandParser(ctx.severities, ctx.roles), book, responder)
     gateway = SlackGateway(delivery_client(settings), book, deps.responder)
     scheduler = Scheduler(ctx, gateway, owner=_owner(), yield_to=deps.gate.quiet)
     ctx.wake = scheduler.wake

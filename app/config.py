@@ -271,6 +271,14 @@ class Settings(BaseSettings):
     warroom_database_url: str = "sqlite:///warroom.db"
     warroom_config: Path | None = None
     warroom_templates_dir: Path | None = None
+    # Hosts a response_url may point at (comma-separated): replies are only ever posted to
+    # Slack's own, since a form's private_metadata could name any URL.
+    warroom_response_url_hosts: str = "hooks.slack.com"
+
+    @property
+    def response_url_hosts(self) -> frozenset[str]:
+        hosts = self.warroom_response_url_hosts.split(",")
+        return frozenset(h.strip().lower() for h in hosts if h.strip())
 
     @property
     def templates_dir(self) -> Path:

@@ -8,8 +8,18 @@ from datetime import datetime
 from typing import Any
 
 from app.domain.decisions import DecisionStatus
+from app.domain.errors import InvalidInput
 from app.domain.text import clean_text, escape, mention, truncate
-from app.slack.blocks.common import Block, Message, context, fallback, header, section, sections
+from app.slack.blocks.common import (
+    Block,
+    Message,
+    context,
+    fallback,
+    header,
+    metadata_of,
+    section,
+    sections,
+)
 
 DECIDE_ACTION = "decide"  # action_id prefix; the value carries decision id and option
 CLOSE_ACTION, CARRY_ACTION = "decision_close", "decision_carry"
@@ -99,6 +109,15 @@ def rationale_modal(decision_id: int, option: str, ref: str, question: str) -> d
     }
 
 
+def read_rationale_metadata(view: dict[str, Any]) -> tuple[int, str]:
+    """The decision and option the rationale form was opened for."""
+    chosen = metadata_of(view)
+    try:
+        return int(chosen["d"]), str(chosen["o"])
+    except (ValueError, TypeError, KeyError):
+        raise InvalidInput("This form is out of date; press the option's button again.") from None
+
+
 def ask_modal(channel_id: str) -> dict[str, Any]:
     due = [{"text": _plain(d), "value": d} for d in DUE_CHOICES]
     return {
@@ -161,7 +180,7 @@ def read_ask_modal(view: dict[str, Any]) -> dict[str, Any]:
         return None if typed is None else clean_text(str(typed))
 
     return {
-        "channel_id": json.loads(view.get("private_metadata") or "{}").get("channel_id", ""),
+        "channel_id": str(metadata_of(view).get("channel_id") or ""),
         "question": text("question") or "",
         "options": text("options"),
         "owner": field("owner").get("selected_user"),

@@ -8,7 +8,7 @@ from typing import Any
 
 from app.domain.severity import SeverityScale
 from app.domain.text import clean_text, truncate
-from app.slack.blocks.common import Block
+from app.slack.blocks.common import Block, metadata_of
 
 DECLARE_CALLBACK = "declare_incident"
 _TITLE, _SEVERITY, _AFFECTED, _IMPACT, _PRIVATE = (
@@ -138,7 +138,7 @@ def read_declare_form(view: dict[str, Any], severities: SeverityScale) -> Declar
         errors[_SEVERITY] = "Choose a severity; if unsure, choose the higher one."
     if errors:
         raise FormErrors(errors)
-    meta = _metadata(view.get("private_metadata", ""))
+    meta = metadata_of(view)
     return DeclareForm(
         title=title,
         severity=severity,
@@ -148,11 +148,3 @@ def read_declare_form(view: dict[str, Any], severities: SeverityScale) -> Declar
         response_url=meta.get("response_url"),
         channel_id=meta.get("channel_id"),
     )
-
-
-def _metadata(raw: str) -> dict[str, Any]:
-    try:
-        data = json.loads(raw) if raw else {}
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}

@@ -8,7 +8,7 @@ from typing import Any
 from app.domain.text import clean_text, escape, truncate
 from app.services.compose import Composed, Narrative
 from app.services.updates import Preview, UpdateForm
-from app.slack.blocks.common import Block, context, divider, sections
+from app.slack.blocks.common import Block, context, divider, metadata_of, sections
 
 FORM_CALLBACK = "update_form"
 PREVIEW_CALLBACK = "update_preview"
@@ -93,9 +93,10 @@ def read_update_form(view: dict[str, Any]) -> tuple[str, Narrative, list[str]]:
         return clean_text(typed, multiline=True)
 
     selected = values.get("audiences", {}).get("audiences", {}).get("selected_options") or []
-    metadata = json.loads(view.get("private_metadata") or "{}")
+    metadata = metadata_of(view)
     narrative = Narrative(**{field: text(field) for field in FIELDS})
-    return str(metadata.get("channel_id", "")), narrative, [o["value"] for o in selected]
+    chosen = [str(o.get("value")) for o in selected if isinstance(o, dict)]
+    return str(metadata.get("channel_id") or ""), narrative, chosen
 
 
 def preview_view(preview: Preview) -> dict[str, Any]:
@@ -137,4 +138,5 @@ def _preview_of(composed: Composed) -> list[Block]:
 
 
 def draft_id_of(view: dict[str, Any]) -> int:
-    return int(json.loads(view.get("private_metadata") or "{}").get("draft_id", 0))
+    draft = metadata_of(view).get("draft_id")
+    return draft if isinstance(draft, int) else 0
