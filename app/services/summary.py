@@ -52,9 +52,13 @@ def post_summary(ctx: ServiceContext, channel_id: str, actor: str) -> Summary:
         _ensure_may_post(ctx, unit, incident, actor)
         text, status = _render(ctx, unit.session, incident, unit.now)
         if not status.approved:
+            fix = (
+                "Have its words written into the file itself, then approved."
+                if status.other_files
+                else f'Ask for approval: `warroom templates approve {TEMPLATE} --by "<approver>"`.'
+            )
             raise InvalidInput(
-                f"The summary template is {status.label}, so it cannot go to executives. "
-                f'Ask for approval: `warroom templates approve {TEMPLATE} --by "<approver>"`.'
+                f"The summary template is {status.label}, so it cannot go to executives. {fix}"
             )
         channel = None if audience.in_incident_channel else audience.channel
         unit.post_text(incident.id, text, channel=channel, audience=audience.key)
