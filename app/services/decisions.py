@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from app.domain import decisions as rules
 from app.domain.decisions import DecisionStatus
 from app.domain.durations import humanize
-from app.domain.errors import InvalidInput, NotAllowed, NotFound
+from app.domain.errors import FormProblem, InvalidInput, NotAllowed, NotFound
 from app.domain.permissions import ensure_may_manage, may_manage
 from app.domain.roles import COMMANDER
 from app.domain.status import Status
@@ -65,6 +65,7 @@ def ask_decision(ctx: ServiceContext, channel_id: str, ask: Ask) -> Decision:
         if incident.status == Status.RESOLVED.value:
             raise InvalidInput(f"{incident.ref} is resolved; reopen it to ask for a decision.")
         commander = current_holders(unit.session, incident.id).get(COMMANDER)
+        _ensure_may_name_owner(ctx, ask, commander)
         severity = ctx.severities.describe(incident.severity)
         decision = Decision(
             incident_id=incident.id,
@@ -91,6 +92,17 @@ def ask_decision(ctx: ServiceContext, channel_id: str, ask: Ask) -> Decision:
         )
         unit.refresh(incident.id)
         return decision
+
+
+def check_may_ask(ctx: ServiceContext, channel_id: str, ask: Ask) -> None:
+    """Before the ask form closes: refuse, on its owner field, an owner the asker may not name."""
+    with ctx.db.read() as session:
+        incident = incident_in_channel(session, channel_id)
+        commander = current_holders(session, incident.id or 0).get(COMMANDER)
+    try:
+        _ensure_may_name_owner(ctx, ask, commander)
+    except NotAllowed as refused:
+        raise FormProblem("owner", refused.message) from None
 
 
 def make_decision(
@@ -270,6 +282,20 @@ def _locked(session: Session, decision_id: int) -> tuple[Decision, Incident]:
     incident = session.get(Incident, decision.incident_id)
     assert incident is not None
     return decision, incident
+
+
+def _ensure_may_name_owner(ctx: ServiceContext, ask: Ask, commander: str | None) -> None:
+    """Decisions belong to the commander; only they (or an admin) hand one to someone else,
+    so nobody asks a question and answers it themselves."""
+    if ask.owner is None or ask.owner == commander:
+        return
+    if may_manage(ask.asked_by, commander, ctx.admins):
+        return
+    who = f"the commander ({mention(commander)})" if commander else "the commander"
+    raise NotAllowed(
+        f"Sorry, only {who} or a Warroom admin can give a decision to someone else. "
+        "Leave out `--owner` and it goes to the commander."
+    )
 
 
 def _ensure_pending(decision: Decision) -> None:

@@ -98,6 +98,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             ask = _ask(form, body["user"]["id"])
             access = await deps.run(lookup.access_by_channel, form["channel_id"])
             await ensure_may_act(client, access, ask.asked_by)
+            await deps.run(decisions.check_may_ask, form["channel_id"], ask)
         except FormProblem as problem:
             await ack(response_action="errors", errors={problem.field: problem.message})
             return
