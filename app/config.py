@@ -26,12 +26,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.domain.audiences import INCIDENT_CHANNEL, Audience, AudienceList
 from app.domain.durations import parse_duration
+from app.domain.permissions import Publishers
 from app.domain.roles import BUILTIN_ROLES, Role, RoleCatalog
 from app.domain.severity import Severity, SeverityScale
 
 SHIPPED_TEMPLATES = Path(__file__).resolve().parent.parent / "message_templates"
 _KEY = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_GROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
 
 
 class ConfigError(Exception):
@@ -107,7 +109,14 @@ DEFAULT_AUDIENCES: dict[str, dict[str, Any]] = {
         "requires_approval": True,
         "automatic": False,
     },
-    "regulator": {"channel": "#regulatory", "requires_approval": True, "automatic": False},
+    # Regulators hear about serious incidents only: every lesser one would remind comms hourly
+    # of an update nobody means to send.
+    "regulator": {
+        "channel": "#regulatory",
+        "min_severity": "sev1",
+        "requires_approval": True,
+        "automatic": False,
+    },
 }
 
 
@@ -173,6 +182,9 @@ class WarroomConfig(_Strict):
     severities: dict[str, SeverityConfig] = Field(default_factory=_default_severities)
     roles: dict[str, RoleConfig] = Field(default_factory=dict)
     admins: list[str] = Field(default_factory=list)
+    # Who may speak for the company (hold comms, publish beyond the incident channel): user
+    # IDs and user group IDs (S…, e.g. the communications team). Empty: the commander decides.
+    publishers: list[str] = Field(default_factory=list)
     digest: DigestConfig | None = Field(default_factory=DigestConfig)
     # Validated even when absent, so the defaults go through the same merge and checks.
     audiences: Annotated[dict[str, AudienceConfig], BeforeValidator(_merge_audiences)] = Field(
@@ -206,6 +218,17 @@ class WarroomConfig(_Strict):
         for user in value:
             if not _USER_ID.match(user):
                 raise ValueError(f"{user!r} is not a Slack user ID (like U012ABCDEF)")
+        return value
+
+    @field_validator("publishers")
+    @classmethod
+    def _publisher_ids(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            if not (_USER_ID.match(entry) or _GROUP_ID.match(entry)):
+                raise ValueError(
+                    f"{entry!r} is not a Slack user ID (like U012ABCDEF) or user group ID "
+                    "(like S012ABCDEF)"
+                )
         return value
 
     @field_validator("announcements_channel")
@@ -253,6 +276,12 @@ class WarroomConfig(_Strict):
         return SeverityScale(
             Severity(key, sev.label, rank, sev.update_every, sev.decision_due, sev.remind_every)
             for rank, (key, sev) in enumerate(self.severities.items())
+        )
+
+    def publisher_list(self) -> Publishers:
+        return Publishers(
+            frozenset(p for p in self.publishers if not p.startswith("S")),
+            frozenset(p for p in self.publishers if p.startswith("S")),
         )
 
     def role_catalog(self) -> RoleCatalog:

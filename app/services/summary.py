@@ -10,8 +10,8 @@ from sqlmodel import Session, col, select
 
 from app.domain.decisions import SETTLED, DecisionStatus
 from app.domain.errors import InvalidInput, NotAllowed
-from app.domain.permissions import may_manage
-from app.domain.roles import COMMANDER
+from app.domain.permissions import may_publish_widely, publishing_refusal
+from app.domain.roles import COMMANDER, COMMS
 from app.persistence.tables import AudienceClock, Incident
 from app.rendering.approvals import ApprovalStatus
 from app.rendering.context import slack_date
@@ -46,10 +46,11 @@ def post_summary(ctx: ServiceContext, channel_id: str, actor: str) -> Summary:
     audience = ctx.audiences.get(EXECUTIVE)
     if audience is None:
         raise InvalidInput("There is no executive audience configured to send the summary to.")
+    publishers = ctx.publisher_ids()  # may ask Slack: before the transaction
     with ctx.unit() as unit:
         incident = incident_in_channel(unit.session, channel_id, lock=True)
         assert incident.id is not None
-        _ensure_may_post(ctx, unit, incident, actor)
+        _ensure_may_post(ctx, unit, incident, actor, publishers)
         text, status = _render(ctx, unit.session, incident, unit.now)
         if not status.approved:
             fix = (
@@ -100,15 +101,22 @@ def next_update(session: Session, incident_id: int) -> datetime | None:
     ).one()
 
 
-def _ensure_may_post(ctx: ServiceContext, unit: Unit, incident: Incident, actor: str) -> None:
+def _ensure_may_post(
+    ctx: ServiceContext,
+    unit: Unit,
+    incident: Incident,
+    actor: str,
+    publishers: frozenset[str] | None,
+) -> None:
     assert incident.id is not None
     holders = current_holders(unit.session, incident.id)
-    if actor == holders.get("comms") or may_manage(actor, holders.get(COMMANDER), ctx.admins):
+    comms, commander = holders.get(COMMS), holders.get(COMMANDER)
+    if may_publish_widely(
+        actor, comms=comms, commander=commander, admins=ctx.admins, publishers=publishers
+    ):
         return
-    raise NotAllowed(
-        "Sorry, only the comms holder, the commander or an admin can send the "
-        "summary to executives; `/incident summary` shows it to you."
-    )
+    refusal = publishing_refusal(comms, commander, ctx.admins, ctx.publishers)
+    raise NotAllowed(f"{refusal} `/incident summary` shows the summary to you alone.")
 
 
 def _date(moment: datetime | None) -> Markup | None:

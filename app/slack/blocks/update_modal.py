@@ -25,10 +25,10 @@ def _plain(text: str) -> dict[str, Any]:
     return {"type": "plain_text", "text": text, "emoji": True}
 
 
-def _option(choice: Any) -> dict[str, Any]:
+def _option(choice: Any, who_publishes: str) -> dict[str, Any]:
     audience = choice.audience
     where = "the incident channel" if audience.in_incident_channel else audience.channel
-    note = choice.approval if choice.allowed else "comms, commander or admins only"
+    note = choice.approval if choice.allowed else who_publishes
     return {
         "text": _plain(truncate(f"{audience.title} → {where}", 75)),
         "value": audience.key,
@@ -57,7 +57,7 @@ def update_form_view(form: UpdateForm, channel_id: str) -> dict[str, Any]:
                 "optional": not required,
             }
         )
-    options = [_option(c) for c in form.choices]
+    options = [_option(c, form.who_publishes) for c in form.choices]
     defaults = [o for o, c in zip(options, form.choices, strict=True) if c.default]
     checkboxes: dict[str, Any] = {
         "type": "checkboxes",
