@@ -141,7 +141,10 @@ Command = (
 # (usage, one line) for `/incident help`, in the order people need them.
 USAGE = [
     ("declare <sev> <title>", "declare an incident and open its channel (`declare` alone: a form)"),
-    ("assign <role> @person", "name someone to a role; `assign <role> me` takes a free role"),
+    (
+        "assign <role> @person",
+        "name someone to a role; `assign <role> me` takes a free one (not commander or comms)",
+    ),
     ("unassign <role>", "free a role (the commander is handed over, never left empty)"),
     ("roles", "who holds which role, unfilled ones included"),
     ("severity <sev> [reason]", "raise or lower the severity"),

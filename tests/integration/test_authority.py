@@ -3,7 +3,6 @@ front of customers, regulators or executives, nor to hand yourself a decision.""
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -11,7 +10,7 @@ import pytest
 from slack_sdk import WebClient
 
 from app.config import parse_config
-from app.persistence.tables import Decision, RoleAssignment
+from app.persistence.tables import RoleAssignment
 from app.slack.usergroups import SlackUserGroups
 from tests.fakes.slack_api import FakeSlack
 from tests.harness import FakeClock, Warroom

@@ -29,7 +29,10 @@ def roster_message(roster: Roster) -> Message:
     if past:
         blocks.append(context(*[_past(a) for a in past[-9:]]))
     blocks.append(
-        context("Fill a role: `/incident assign <role> @person` (or `me` for a free one).")
+        context(
+            "Fill a role: `/incident assign <role> @person` "
+            "(or `me` for a free one, except commander and comms)."
+        )
     )
     return Message(text=fallback(f"{incident.ref} roles"), blocks=blocks)
 
