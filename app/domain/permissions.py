@@ -82,6 +82,13 @@ def may_publish_widely(
     return publishers is None or actor in publishers
 
 
+def publishing_rule(configured: Publishers) -> str:
+    """The rule in a few words, shown beside the audiences someone may not choose."""
+    if configured.configured:
+        return "comms or commander if a publisher, or admins"
+    return "comms, commander or admins only"
+
+
 def publishing_refusal(
     comms: str | None, commander: str | None, admins: Collection[str], configured: Publishers
 ) -> str:

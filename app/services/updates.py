@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from app.domain.audiences import Audience
 from app.domain.cadence import next_due
 from app.domain.errors import FormProblem, NotFound
-from app.domain.permissions import may_publish_widely, publishing_refusal
+from app.domain.permissions import may_publish_widely, publishing_refusal, publishing_rule
 from app.domain.roles import COMMANDER, COMMS
 from app.domain.text import escape, mention
 from app.persistence.tables import AudienceClock, Incident, StatusUpdate, UpdateDraft
@@ -36,7 +36,7 @@ class UpdateForm:
     incident_ref: str
     impact: str
     choices: list[AudienceChoice]
-    who_publishes: str = "comms, commander or admins only"  # beside audiences not allowed
+    who_publishes: str  # the rule, beside the audiences this person may not choose
 
 
 @dataclass(frozen=True)
@@ -78,11 +78,7 @@ def update_form(ctx: ServiceContext, channel_id: str, actor: str) -> UpdateForm:
             )
             for a in ctx.audiences
         ]
-        rule = (
-            "comms or commander if a publisher, or admins"
-            if ctx.publishers.configured
-            else "comms, commander or admins only"
-        )
+        rule = publishing_rule(ctx.publishers)
         return UpdateForm(incident.ref, incident.impact, choices, rule)
 
 
