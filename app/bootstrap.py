@@ -18,11 +18,18 @@ from app.rendering.samples import check_templates
 from app.scheduler import Scheduler
 from app.services import delivery
 from app.services.context import ServiceContext
-from app.slack.bolt_app import build_bolt_app, delivery_client, interactive_client
+from app.slack.bolt_app import (
+    build_bolt_app,
+    delivery_client,
+    directory_client,
+    interactive_client,
+)
 from app.slack.deps import SlackDeps
 from app.slack.gateway import SlackGateway
 from app.slack.messages import MessageBook
 from app.slack.parsing import CommandParser
+from app.slack.responder import Responder
+from app.slack.usergroups import SlackUserGroups
 
 
 @dataclass
@@ -64,10 +71,13 @@ def build_runtime(
     if not settings.templates_dir.is_dir():
         raise ConfigError(f"WARROOM_TEMPLATES_DIR: {settings.templates_dir} is not a folder")
     engine = make_engine(settings.warroom_database_url)
-    ctx = ServiceContext(Database(engine), config, clock or SystemClock(), settings.templates_dir)
+    clock = clock or SystemClock()
+    ctx = ServiceContext(Database(engine), config, clock, settings.templates_dir)
+    ctx.groups = SlackUserGroups(directory_client(settings), clock)
     _check_templates(ctx)
     book = MessageBook(ctx.templates, ctx.severities, ctx.roles)
-    deps = SlackDeps(ctx, CommandParser(ctx.severities, ctx.roles), book)
+    responder = Responder(settings.response_url_hosts)
+    deps = SlackDeps(ctx, CommandParser(ctx.severities, ctx.roles), book, responder)
     gateway = SlackGateway(
         delivery_client(settings),
         book,

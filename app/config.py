@@ -26,12 +26,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.domain.audiences import INCIDENT_CHANNEL, Audience, AudienceList
 from app.domain.durations import parse_duration
+from app.domain.permissions import Publishers
 from app.domain.roles import BUILTIN_ROLES, Role, RoleCatalog
 from app.domain.severity import Severity, SeverityScale
 
 SHIPPED_TEMPLATES = Path(__file__).resolve().parent.parent / "message_templates"
 _KEY = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_GROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
 
 
 class ConfigError(Exception):
@@ -118,7 +120,14 @@ DEFAULT_AUDIENCES: dict[str, dict[str, Any]] = {
         "requires_approval": True,
         "automatic": False,
     },
-    "regulator": {"channel": "#regulatory", "requires_approval": True, "automatic": False},
+    # Regulators hear about serious incidents only: every lesser one would remind comms hourly
+    # of an update nobody means to send.
+    "regulator": {
+        "channel": "#regulatory",
+        "min_severity": "sev1",
+        "requires_approval": True,
+        "automatic": False,
+    },
 }
 
 
@@ -184,6 +193,9 @@ class WarroomConfig(_Strict):
     severities: dict[str, SeverityConfig] = Field(default_factory=_default_severities)
     roles: dict[str, RoleConfig] = Field(default_factory=dict)
     admins: list[str] = Field(default_factory=list)
+    # Who may speak for the company (hold comms, publish beyond the incident channel): user
+    # IDs and user group IDs (S…, e.g. the communications team). Empty: the commander decides.
+    publishers: list[str] = Field(default_factory=list)
     digest: DigestConfig | None = Field(default_factory=DigestConfig)
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
     # Validated even when absent, so the defaults go through the same merge and checks.
@@ -218,6 +230,17 @@ class WarroomConfig(_Strict):
         for user in value:
             if not _USER_ID.match(user):
                 raise ValueError(f"{user!r} is not a Slack user ID (like U012ABCDEF)")
+        return value
+
+    @field_validator("publishers")
+    @classmethod
+    def _publisher_ids(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            if not (_USER_ID.match(entry) or _GROUP_ID.match(entry)):
+                raise ValueError(
+                    f"{entry!r} is not a Slack user ID (like U012ABCDEF) or user group ID "
+                    "(like S012ABCDEF)"
+                )
         return value
 
     @field_validator("announcements_channel")
@@ -267,6 +290,12 @@ class WarroomConfig(_Strict):
             for rank, (key, sev) in enumerate(self.severities.items())
         )
 
+    def publisher_list(self) -> Publishers:
+        return Publishers(
+            frozenset(p for p in self.publishers if not p.startswith("S")),
+            frozenset(p for p in self.publishers if p.startswith("S")),
+        )
+
     def role_catalog(self) -> RoleCatalog:
         return RoleCatalog(Role(k, r.description, r.instructions) for k, r in self.roles.items())
 
@@ -283,6 +312,14 @@ class Settings(BaseSettings):
     warroom_database_url: str = "sqlite:///warroom.db"
     warroom_config: Path | None = None
     warroom_templates_dir: Path | None = None
+    # Hosts a response_url may point at (comma-separated): replies are only ever posted to
+    # Slack's own, since a form's private_metadata could name any URL.
+    warroom_response_url_hosts: str = "hooks.slack.com"
+
+    @property
+    def response_url_hosts(self) -> frozenset[str]:
+        hosts = self.warroom_response_url_hosts.split(",")
+        return frozenset(h.strip().lower() for h in hosts if h.strip())
 
     @property
     def templates_dir(self) -> Path:

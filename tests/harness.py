@@ -100,6 +100,7 @@ class Warroom:
             slack_api_url=self.fake.api_url,
             warroom_database_url=self.database_url,
             warroom_templates_dir=self.templates_dir,
+            warroom_response_url_hosts="127.0.0.1",  # the fake's response URLs
         )
         self.runtime = build_runtime(settings, config=self.config, clock=self.clock)
         await asyncio.to_thread(upgrade, self.runtime.db.engine)

@@ -227,6 +227,14 @@ def test_rate_limit_429_with_retry_after_after_burst(fake: FakeSlack, client: We
     assert len(fake.messages(channel_id)) == 5
 
 
+def test_user_groups_list_their_members(fake: FakeSlack, client: WebClient) -> None:
+    fake.add_user_group("S0COMMS", [HUMAN])
+    assert client.usergroups_users_list(usergroup="S0COMMS")["users"] == [HUMAN]
+    assert error_code(client.usergroups_users_list, usergroup="S0NOPE") == "no_such_subteam"
+    with pytest.raises(ValueError, match="unknown users"):
+        fake.add_user_group("S0GHOSTS", ["U0NOBODY"])
+
+
 def test_missing_scope() -> None:
     with FakeSlack(scopes={"channels:read", "groups:write"}) as scoped:
         client = WebClient(token=scoped.bot_token, base_url=scoped.api_url)

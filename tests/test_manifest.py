@@ -12,7 +12,8 @@ from tests.manifest import load_manifest, manifest_bot_scopes
 
 APP = Path(__file__).resolve().parent.parent / "app"
 # `client.chat_postMessage(` and friends: the SDK's method name with dots as underscores.
-_CALL = re.compile(r"\.((?:apps|auth|chat|conversations|pins|reactions|users|views)_[A-Za-z_]+)\(")
+_FAMILIES = "apps|auth|chat|conversations|pins|reactions|usergroups|users|views"
+_CALL = re.compile(rf"\.((?:{_FAMILIES})_[A-Za-z_]+)\(")
 
 
 def web_api_methods_called() -> set[str]:

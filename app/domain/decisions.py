@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from app.domain.errors import InvalidInput
 from app.domain.text import escape
@@ -14,6 +15,18 @@ MAX_OPTIONS = 5
 MAX_OPTION = 40
 MAX_QUESTION = 300
 _REF = re.compile(r"^d-?(\d+)$", re.IGNORECASE)
+
+
+class DecisionStatus(StrEnum):
+    """Where a decision stands; stored as its value."""
+
+    PENDING = "pending"  # asked, waiting on its owner
+    DECIDED = "decided"  # an option was chosen, with a reason
+    CLOSED = "closed"  # no longer needed: settled without a decision
+    CARRIED = "carried"  # carried over to follow-up, without reminders
+
+
+SETTLED = (DecisionStatus.DECIDED, DecisionStatus.CLOSED, DecisionStatus.CARRIED)
 
 
 def decision_ref(number: int) -> str:
@@ -54,9 +67,8 @@ def match_option(options: list[str], typed: str) -> str:
     prefixed = [o for o in options if o.lower().startswith(wanted)] if wanted else []
     if exact or len(prefixed) == 1:
         return (exact or prefixed)[0]
-    raise InvalidInput(
-        f"`{escape(typed)}` is not one of the options: " + ", ".join(f"`{o}`" for o in options)
-    )
+    listed = ", ".join(f"`{escape(o)}`" for o in options)
+    raise InvalidInput(f"`{escape(typed)}` is not one of the options: {listed}")
 
 
 def check_question(question: str) -> str:

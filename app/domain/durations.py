@@ -5,17 +5,31 @@ from datetime import timedelta
 
 _PART = re.compile(r"(\d+)([dhms])")
 _UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+MAX_DURATION = timedelta(days=90)  # anything longer is a typo, and could overflow timedelta
+_SHOWN = 40  # characters of a rejected text echoed back
 
 
-def parse_duration(text: str) -> timedelta:
-    """Parse `1h30m`-style text; raise ValueError with a hint when it is not one."""
+def parse_duration(text: str, longest: timedelta = MAX_DURATION) -> timedelta:
+    """Parse `1h30m`-style text; raise ValueError with a hint when it is not one, or when it
+    is longer than `longest`."""
     cleaned = text.strip().lower().replace(" ", "")
     if not cleaned or _PART.sub("", cleaned) != "":
-        raise ValueError(f"{text!r} is not a duration; write it like 45s, 30m, 1h or 1h30m")
-    seconds = sum(int(n) * _UNITS[unit] for n, unit in _PART.findall(cleaned))
+        raise ValueError(f"{_shown(text)} is not a duration; write it like 45s, 30m, 1h or 1h30m")
+    # Sum whole seconds before building a timedelta: 99999999999d would overflow it.
+    limit = int(longest.total_seconds())
+    seconds = 0
+    for number, unit in _PART.findall(cleaned):
+        too_many_digits = len(number.lstrip("0")) > len(str(limit))
+        seconds += limit + 1 if too_many_digits else int(number) * _UNITS[unit]
     if seconds <= 0:
-        raise ValueError(f"{text!r} must be longer than zero")
+        raise ValueError(f"{_shown(text)} must be longer than zero")
+    if seconds > limit:
+        raise ValueError(f"{_shown(text)} is too long; at most {format_duration(longest)}")
     return timedelta(seconds=seconds)
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…")
 
 
 def format_duration(delta: timedelta) -> str:

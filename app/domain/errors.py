@@ -13,6 +13,14 @@ class InvalidInput(WarroomError):
     """What was typed cannot be understood; the message says what would work."""
 
 
+class FormProblem(InvalidInput):
+    """Something typed into a form is wrong; `field` names the input (its block ID)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class NotAllowed(WarroomError):
     """The person may not do this; the message names who can."""
 

@@ -7,6 +7,7 @@ from app.domain.errors import InvalidInput
 from app.domain.text import escape
 
 COMMANDER = "commander"
+COMMS = "comms"
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ BUILTIN_ROLES = (
         "with `/incident note` and pin evidence with :pushpin:.",
     ),
     Role(
-        "comms",
+        COMMS,
         "Owns every update to every audience, on the cadence.",
         "You own communication. Publish updates with `/incident update` before each one is due; "
         "translate model jargon into business impact; customers and regulators only ever get "
@@ -57,7 +58,7 @@ _ALIASES = {
     "lead": "tech-lead",
     "techlead": "tech-lead",
     "tech_lead": "tech-lead",
-    "communications": "comms",
+    "communications": COMMS,
 }
 
 

@@ -6,9 +6,11 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from app.domain.decisions import DecisionStatus
 from app.persistence.types import UTCDateTime
 
 metadata = SQLModel.metadata
+_EMPTY_LIST = text("'[]'")
 
 
 def _time(nullable: bool = False, index: bool = False) -> Any:
@@ -87,6 +89,12 @@ class TimelineEntry(SQLModel, table=True):
     actor: str  # a Slack user ID, or "warroom" for the bot itself
     kind: str
     text: str
+    # User IDs the app itself wrote into `text`: only these may be shown as mentions, never
+    # something a person typed that looks like an ID.
+    people: list[str] = Field(
+        default_factory=list,
+        sa_column=Column(JSON, nullable=False, server_default=_EMPTY_LIST),
+    )
     # Keeps one entry per source event (e.g. one per pinned message), across replicas.
     dedupe_key: str | None = Field(default=None, unique=True)
     link: str | None = None
@@ -204,7 +212,7 @@ class Decision(SQLModel, table=True):
     asked_by: str
     asked_at: datetime = _time()
     due_at: datetime = _time()
-    status: str = Field(default="pending", index=True)  # pending, decided, closed, carried
+    status: str = Field(default=DecisionStatus.PENDING.value, index=True)
     outcome: str | None = None
     decided_by: str | None = None
     decided_at: datetime | None = _time(nullable=True)

@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from app.domain.audiences import Audience
-from app.rendering.templates import SUFFIX
+from app.rendering.templates import SUFFIX, other_files_used
 
 LOCK_FILE = "approvals.lock"
 
@@ -36,15 +36,19 @@ class ApprovalStatus:
     name: str
     approval: Approval | None
     current_sha256: str | None  # None: the template file is missing
+    other_files: tuple[str, ...] = ()  # include/import/extends: words the hash does not cover
 
     @property
     def approved(self) -> bool:
-        return self.approval is not None and self.approval.sha256 == self.current_sha256
+        matches = self.approval is not None and self.approval.sha256 == self.current_sha256
+        return matches and not self.other_files
 
     @property
     def label(self) -> str:
         if self.current_sha256 is None:
             return "missing"
+        if self.other_files:
+            return f"unapprovable: {_pulls_in(self.other_files)}"
         if self.approval is None:
             return "not approved"
         if not self.approved:
@@ -73,7 +77,8 @@ class ApprovalBook:
             path = self.folder / f"{name}{SUFFIX}"
             source = path.read_bytes() if path.is_file() else None
         current = content_hash(source) if source is not None else None
-        return ApprovalStatus(name, self.approvals().get(name), current)
+        other_files = other_files_used(source) if source is not None else ()
+        return ApprovalStatus(name, self.approvals().get(name), current, other_files)
 
     def approve(self, name: str, by: str, on: date) -> Approval:
         path = self.folder / f"{name}{SUFFIX}"
@@ -81,12 +86,22 @@ class ApprovalBook:
             raise FileNotFoundError(f"{path}: no such template")
         if not by.strip():
             raise ValueError('say who approves: --by "Jane Doe, Legal"')
-        approval = Approval(content_hash(path.read_bytes()), by.strip(), on.isoformat())
+        source = path.read_bytes()
+        if other_files_used(source):
+            raise ValueError(
+                f"{path}: cannot be approved: {_pulls_in(other_files_used(source))}; "
+                "write those words into this file instead"
+            )
+        approval = Approval(content_hash(source), by.strip(), on.isoformat())
         approvals = self.approvals()
         approvals[name] = approval
         text = json.dumps({k: asdict(v) for k, v in sorted(approvals.items())}, indent=2)
         self.lock_path.write_text(text + "\n", encoding="utf-8")
         return approval
+
+
+def _pulls_in(tags: tuple[str, ...]) -> str:
+    return f"it uses {' and '.join(tags)}, and an approval covers only its own file"
 
 
 def approval_problems(book: ApprovalBook, required: list[str]) -> list[str]:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.domain.audiences import AudienceList
+from app.domain.decisions import DecisionStatus
 from app.domain.incident import IncidentSnapshot, RoleSlot
 from app.domain.roles import RoleCatalog
 from app.domain.severity import SeverityScale
@@ -66,7 +67,7 @@ SAMPLE_DECISION = DecisionView(
     options=["Roll back", "Hold", "Fallback"],
     owner=person("U0SAMPLE1"),
     due=slack_date(SAMPLE_DECLARED + timedelta(minutes=50)),
-    status="pending",
+    status=DecisionStatus.PENDING.value,
     outcome="",
     decided_by=person(None, "nobody yet"),
     rationale="",
@@ -77,7 +78,7 @@ SAMPLE_MADE = DecisionView(
     options=["Approve", "Reject"],
     owner=person("U0SAMPLE1"),
     due=slack_date(SAMPLE_DECLARED + timedelta(minutes=30)),
-    status="decided",
+    status=DecisionStatus.DECIDED.value,
     outcome="Approve",
     decided_by=person("U0SAMPLE1"),
     rationale="Fallback precision is known; losses stop now {{ 7*7 }}",

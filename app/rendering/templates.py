@@ -8,15 +8,18 @@ links, dates) is wrapped in `Markup` and passes through untouched.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from jinja2 import (
+    Environment,
     FileSystemLoader,
     StrictUndefined,
     Template,
     TemplateError,
     TemplateSyntaxError,
+    nodes,
 )
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -99,6 +102,26 @@ class TemplateRenderer:
 
     def _path(self, name: str) -> str:
         return str(self.folder / f"{name}{SUFFIX}")
+
+
+_OTHER_FILES = {
+    nodes.Include: "{% include %}",
+    nodes.Import: "{% import %}",
+    nodes.FromImport: "{% from … import %}",
+    nodes.Extends: "{% extends %}",
+}
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def other_files_used(source: bytes) -> tuple[str, ...]:
+    """The tags by which this template takes words from other files: an approval of this file
+    would not cover them. (A template that does not parse is reported by rendering it.)"""
+    try:
+        tree = Environment().parse(source.decode("utf-8"))
+    except (TemplateSyntaxError, UnicodeDecodeError):
+        return ()
+    found = {tag for kind, tag in _OTHER_FILES.items() if any(tree.find_all(kind))}
+    return tuple(sorted(found))
 
 
 def _line_of(exc: Exception) -> str:

@@ -18,7 +18,8 @@ from sqlmodel import Session, col, select
 from app.domain.audiences import Audience
 from app.domain.cadence import next_due, overdue_after
 from app.domain.durations import humanize
-from app.domain.roles import COMMANDER
+from app.domain.permissions import publishing_contacts
+from app.domain.roles import COMMANDER, COMMS
 from app.domain.status import Status
 from app.persistence.tables import AudienceClock, Incident, StatusUpdate
 from app.rendering.context import person, slack_date
@@ -140,7 +141,7 @@ def _incident_failed(ctx: ServiceContext, incident_id: int, error: Exception) ->
                 unit.session.add(row)
         if faults.note(unit, f"cadence:{incident_id}", error, incident_id):
             holders = current_holders(unit.session, incident_id)
-            people = {holders.get("comms"), holders.get(COMMANDER)}
+            people = {holders.get(COMMS), holders.get(COMMANDER)}
             what = f"work out the updates due for {incident.ref}"
             faults.tell(unit, incident_id, people, what, error)
 
@@ -231,7 +232,8 @@ class _Tick:
         return faults.open_faults(self.unit, self.incident.id)
 
     def _people(self) -> set[str | None]:
-        return {self._comms(), self.composer.picture.commander}
+        picture = self.composer.picture
+        return {picture.holder(COMMS), picture.commander}
 
     @cached_property
     def narrative(self) -> Narrative:
@@ -280,7 +282,7 @@ class _Tick:
         text = self.composer.render(
             "reminders/narrative_request",
             self.now,
-            owner=person(self._comms()),
+            owner=who_publishes(self.composer),
             audiences=titles,
             next_update=_date(next_due(self.now, self.severity)),
         )
@@ -290,11 +292,12 @@ class _Tick:
         if not rows:
             return
         assert self.incident.id is not None
-        owners = {self._comms(), self.composer.picture.commander}
+        picture = self.composer.picture
+        owners = publishing_contacts(picture.holder(COMMS), picture.commander, self.ctx.publishers)
         text = self.composer.render(
             "reminders/update_due",
             self.now,
-            owners=Markup(" ".join(str(person(o)) for o in sorted(o for o in owners if o))),
+            owners=Markup(" ".join(owners)),
             audiences=self._titles(rows),
             due=_date(min(r.due_at or self.now for r in rows)),
         )
@@ -314,9 +317,6 @@ class _Tick:
             silent_for=humanize(self.now - last),
         )
         self.unit.post_text(self.incident.id, text, channel=commander)
-
-    def _comms(self) -> str | None:
-        return self.composer.picture.holder("comms") or self.composer.picture.holder(COMMANDER)
 
     def _titles(self, rows: list[AudienceClock]) -> list[str]:
         found = [self.ctx.audiences.get(r.audience) for r in rows]
@@ -345,16 +345,24 @@ def hold_back(unit: Unit, composer: Composer, incident: Incident, composed: Comp
     """Unapproved wording is never sent: comms (or the commander) is told in the channel, and
     the audience's update stays pending (its clock does not restart)."""
     assert incident.id is not None
-    owner = composer.picture.holder("comms") or composer.picture.commander
     text = composer.render(
         "reminders/held_back",
         unit.now,
-        owner=person(owner),
+        owner=who_publishes(composer),
         audience=composed.audience.title,
         template=composed.template,
         reason=composed.held_back or "not approved",
     )
     unit.post_text(incident.id, text)
+
+
+def who_publishes(composer: Composer) -> Markup:
+    """Who a request for an update is addressed to: comms, else the commander; with publishers
+    configured, people who can publish it beyond the incident channel."""
+    comms, commander = composer.picture.holder(COMMS), composer.picture.commander
+    if not composer.ctx.publishers.configured:
+        return person(comms or commander)
+    return Markup(" ".join(publishing_contacts(comms, commander, composer.ctx.publishers)))
 
 
 def _date(moment: datetime | None) -> Any:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.domain.audiences import Audience
+from app.domain.decisions import DecisionStatus
 from app.domain.incident import IncidentSnapshot
 from app.persistence.tables import Decision, Incident, StatusUpdate, TimelineEntry
 from app.rendering.context import (
@@ -108,7 +109,7 @@ class Composer:
             "incident": self.view(now),
             "update": self.update_view(narrative, author, now),
             "changes": self._changes(since),
-            "decisions_pending": self.decisions("pending"),
+            "decisions_pending": self.decisions(DecisionStatus.PENDING),
             "next_update": slack_date(next_update) if next_update else None,
             "audience": AudienceView(audience.key, audience.title),
         }
@@ -124,10 +125,13 @@ class Composer:
             at=slack_date(now),
         )
 
-    def decisions(self, *statuses: str, since: datetime | None = None) -> list[DecisionView]:
+    def decisions(
+        self, *statuses: DecisionStatus, since: datetime | None = None
+    ) -> list[DecisionView]:
         """This incident's decisions in these statuses (settled since `since`, if given)."""
+        values = [s.value for s in statuses]
         query = select(Decision).where(
-            Decision.incident_id == self.incident.id, col(Decision.status).in_(statuses)
+            Decision.incident_id == self.incident.id, col(Decision.status).in_(values)
         )
         if since is not None:
             query = query.where(col(Decision.decided_at) >= since)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,12 +16,14 @@ from sqlmodel import Session, col, select
 from app.clock import Clock
 from app.config import SHIPPED_TEMPLATES, WarroomConfig
 from app.domain.audiences import AudienceList
+from app.domain.permissions import Publishers
 from app.domain.roles import RoleCatalog
 from app.domain.severity import SeverityScale
 from app.persistence.engine import Database
 from app.persistence.tables import HomeViewer, OutboxMessage, TimelineEntry
 from app.rendering.approvals import ApprovalBook
 from app.rendering.templates import TemplateRenderer
+from app.services.publishers import NoUserGroups, UserGroups, everyone_who_publishes
 
 BOT_ACTOR = "warroom"
 RECENT_HOME_VIEWERS = timedelta(days=7)  # refreshed on changes; others see it on next open
@@ -47,14 +49,21 @@ class ServiceContext:
     clock: Clock
     templates_dir: Path = SHIPPED_TEMPLATES
     wake: Callable[[], None] = field(default=lambda: None)  # new outbox work: nudge the scheduler
+    groups: UserGroups = field(default_factory=NoUserGroups)  # Slack user groups' members
 
     def __post_init__(self) -> None:
         self.severities: SeverityScale = self.config.severity_scale()
         self.roles: RoleCatalog = self.config.role_catalog()
         self.audiences: AudienceList = self.config.audience_list()
         self.admins: frozenset[str] = frozenset(self.config.admins)
+        self.publishers: Publishers = self.config.publisher_list()
         self.templates = TemplateRenderer(self.templates_dir)
         self.approvals = ApprovalBook(self.templates_dir)
+
+    def publisher_ids(self) -> frozenset[str] | None:
+        """Everyone who may speak for the company, groups expanded (this may ask Slack, so
+        call it before a transaction); None when `publishers` is not configured."""
+        return everyone_who_publishes(self.publishers, self.groups)
 
     @contextmanager
     def unit(self) -> Iterator[Unit]:
@@ -193,13 +202,16 @@ class Unit:
         *,
         dedupe_key: str | None = None,
         link: str | None = None,
+        people: Iterable[str | None] = (),
     ) -> TimelineEntry:
+        """`people`: the user IDs this code wrote into `text` (shown as mentions later)."""
         entry = TimelineEntry(
             incident_id=incident_id,
             at=self.now,
             actor=actor,
             kind=kind,
             text=text,
+            people=[p for p in people if p],
             dedupe_key=dedupe_key,
             link=link,
         )

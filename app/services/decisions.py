@@ -10,12 +10,13 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.domain import decisions as rules
+from app.domain.decisions import DecisionStatus
 from app.domain.durations import humanize
-from app.domain.errors import InvalidInput, NotAllowed, NotFound
+from app.domain.errors import FormProblem, InvalidInput, NotAllowed, NotFound
 from app.domain.permissions import ensure_may_manage, may_manage
 from app.domain.roles import COMMANDER
 from app.domain.status import Status
-from app.domain.text import mention
+from app.domain.text import escape, mention
 from app.persistence.tables import Decision, Incident
 from app.rendering.context import decision_view
 from app.services import faults
@@ -23,7 +24,6 @@ from app.services.compose import Composer
 from app.services.context import Op, ServiceContext, Unit
 from app.services.lookup import current_holders, incident_in_channel
 
-PENDING = "pending"
 MAX_RATIONALE = 300
 
 
@@ -66,6 +66,7 @@ def ask_decision(ctx: ServiceContext, channel_id: str, ask: Ask) -> Decision:
         if incident.status == Status.RESOLVED.value:
             raise InvalidInput(f"{incident.ref} is resolved; reopen it to ask for a decision.")
         commander = current_holders(unit.session, incident.id).get(COMMANDER)
+        _ensure_may_name_owner(ctx, ask, commander)
         severity = ctx.severities.describe(incident.severity)
         decision = Decision(
             incident_id=incident.id,
@@ -88,9 +89,21 @@ def ask_decision(ctx: ServiceContext, channel_id: str, ask: Ask) -> Decision:
             "decision",
             f"{ref(decision)} asked: {question} "
             f"(owner {decision.owner}, options {' / '.join(options)})",
+            people=[decision.owner],
         )
         unit.refresh(incident.id)
         return decision
+
+
+def check_may_ask(ctx: ServiceContext, channel_id: str, ask: Ask) -> None:
+    """Before the ask form closes: refuse, on its owner field, an owner the asker may not name."""
+    with ctx.db.read() as session:
+        incident = incident_in_channel(session, channel_id)
+        commander = current_holders(session, incident.id or 0).get(COMMANDER)
+    try:
+        _ensure_may_name_owner(ctx, ask, commander)
+    except NotAllowed as refused:
+        raise FormProblem("owner", refused.message) from None
 
 
 def make_decision(
@@ -107,7 +120,11 @@ def make_decision(
         _ensure_pending(decision)
         _ensure_may_decide(ctx, unit.session, decision, actor)
         chosen = rules.match_option(decision.options, option)
-        decision.status, decision.outcome, decision.rationale = "decided", chosen, why
+        decision.status, decision.outcome, decision.rationale = (
+            DecisionStatus.DECIDED.value,
+            chosen,
+            why,
+        )
         decision.decided_by, decision.decided_at = actor, unit.now
         _settled(unit, incident, decision, f"{ref(decision)} decided: {chosen}. Why: {why}")
         unit.post_in_incident(
@@ -160,7 +177,7 @@ def close_or_carry(
         holders = current_holders(unit.session, decision.incident_id)
         verb = "carry over" if carry else "close"
         ensure_may_manage(actor, holders.get(COMMANDER), ctx.admins, f"{verb} {ref(decision)}")
-        decision.status = "carried" if carry else "closed"
+        decision.status = (DecisionStatus.CARRIED if carry else DecisionStatus.CLOSED).value
         decision.decided_by, decision.decided_at, decision.rationale = actor, unit.now, reason
         what = "carried over to follow-up" if carry else "closed without a decision"
         _settled(
@@ -197,7 +214,9 @@ def pending_for(session: Session, incident_id: int) -> list[Decision]:
     return list(
         session.exec(
             select(Decision)
-            .where(Decision.incident_id == incident_id, Decision.status == PENDING)
+            .where(
+                Decision.incident_id == incident_id, Decision.status == DecisionStatus.PENDING.value
+            )
             .order_by(col(Decision.number))
         )
     )
@@ -206,7 +225,7 @@ def pending_for(session: Session, incident_id: int) -> list[Decision]:
 def refuse_resolving_with_pending(session: Session, incident: Incident) -> None:
     pending = pending_for(session, incident.id or 0)
     if pending:
-        names = ", ".join(f"{ref(d)} ({d.question})" for d in pending)
+        names = ", ".join(f"{ref(d)} ({escape(d.question)})" for d in pending)
         raise PendingDecisions(
             f"{incident.ref} still has pending decisions: {names}. Decide them, or close or "
             "carry each over first (`/incident decision close D-1`, "
@@ -266,11 +285,25 @@ def _locked(session: Session, decision_id: int) -> tuple[Decision, Incident]:
     return decision, incident
 
 
+def _ensure_may_name_owner(ctx: ServiceContext, ask: Ask, commander: str | None) -> None:
+    """Decisions belong to the commander; only they (or an admin) hand one to someone else,
+    so nobody asks a question and answers it themselves."""
+    if ask.owner is None or ask.owner == commander:
+        return
+    if may_manage(ask.asked_by, commander, ctx.admins):
+        return
+    who = f"the commander ({mention(commander)})" if commander else "the commander"
+    raise NotAllowed(
+        f"Sorry, only {who} or a Warroom admin can give a decision to someone else. "
+        "Leave out `--owner` and it goes to the commander."
+    )
+
+
 def _ensure_pending(decision: Decision) -> None:
-    if decision.status == PENDING:
+    if decision.status == DecisionStatus.PENDING:
         return
     who = mention(decision.decided_by) if decision.decided_by else "someone"
-    outcome = f": *{decision.outcome}*" if decision.outcome else f" ({decision.status})"
+    outcome = f": *{escape(decision.outcome)}*" if decision.outcome else f" ({decision.status})"
     raise AlreadyDecided(f"{ref(decision)} was already settled by {who}{outcome}.")
 
 
@@ -353,7 +386,7 @@ def _remind_one(ctx: ServiceContext, decision_id: int) -> bool:
         decision = unit.session.exec(
             select(Decision).where(Decision.id == decision_id).with_for_update(skip_locked=True)
         ).first()
-        if decision is None or decision.status != PENDING:
+        if decision is None or decision.status != DecisionStatus.PENDING:
             return False  # another replica has it, or it was just made: never remind after
         if decision.wake_at is None or decision.wake_at > unit.now:
             return False

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.config import DigestConfig
+from app.domain.decisions import DecisionStatus
 from app.domain.status import Status
 from app.persistence.tables import Decision, DigestRun, Incident
 from app.rendering.context import decision_view, incident_view
@@ -90,10 +91,14 @@ def compose(ctx: ServiceContext, session: Session, now: datetime, day: date) -> 
     )
     made = list(
         session.exec(
-            select(Decision).where(col(Decision.decided_at) >= since, Decision.status != "pending")
+            select(Decision).where(
+                col(Decision.decided_at) >= since, Decision.status != DecisionStatus.PENDING.value
+            )
         )
     )
-    pending = list(session.exec(select(Decision).where(Decision.status == "pending")))
+    pending = list(
+        session.exec(select(Decision).where(Decision.status == DecisionStatus.PENDING.value))
+    )
     visible = {i.id: i for i in incidents}
     made = [d for d in made if not _private(session, d)]
     pending = [d for d in pending if d.incident_id in visible]

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.domain.decisions import DecisionStatus
 from app.domain.roles import COMMANDER
 from app.domain.severity import Severity
 from app.domain.status import Status
@@ -148,7 +149,7 @@ def _decisions_on(
 ) -> list[HomeDecision]:
     rows = session.exec(
         select(Decision)
-        .where(Decision.owner == user, Decision.status == "pending")
+        .where(Decision.owner == user, Decision.status == DecisionStatus.PENDING.value)
         .order_by(col(Decision.due_at))
     )
     return [

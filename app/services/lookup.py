@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app.domain.errors import NotInIncidentChannel
+from app.domain.decisions import DecisionStatus
+from app.domain.errors import NotFound, NotInIncidentChannel
 from app.domain.incident import IncidentSnapshot, RoleSlot
 from app.domain.roles import RoleCatalog
 from app.domain.severity import SeverityScale
 from app.domain.status import Status
-from app.persistence.tables import Decision, Incident, RoleAssignment, StatusMilestone
+from app.persistence.tables import (
+    Decision,
+    Incident,
+    RoleAssignment,
+    StatusMilestone,
+    UpdateDraft,
+)
+from app.services.context import ServiceContext
 
 _ACTIVE_LISTED = 10
 
@@ -96,7 +105,7 @@ def snapshot(
 
 def pending_decisions(session: Session, incident_id: int) -> int:
     query = select(func.count()).where(
-        Decision.incident_id == incident_id, Decision.status == "pending"
+        Decision.incident_id == incident_id, Decision.status == DecisionStatus.PENDING.value
     )
     return int(session.exec(query).one())
 
@@ -104,3 +113,39 @@ def pending_decisions(session: Session, incident_id: int) -> int:
 def milestones(session: Session, incident_id: int) -> dict[str, datetime]:
     rows = session.exec(select(StatusMilestone).where(StatusMilestone.incident_id == incident_id))
     return {row.status: row.reached_at for row in rows}
+
+
+@dataclass(frozen=True)
+class IncidentAccess:
+    """The incident a form acts on, as far as deciding who may submit it needs."""
+
+    ref: str
+    channel_id: str  # "" while the channel does not exist yet
+    private: bool
+
+
+def access_by_channel(ctx: ServiceContext, channel_id: str) -> IncidentAccess:
+    with ctx.db.read() as session:
+        return _access(incident_in_channel(session, channel_id))
+
+
+def access_by_decision(ctx: ServiceContext, decision_id: int) -> IncidentAccess:
+    with ctx.db.read() as session:
+        decision = session.get(Decision, decision_id)
+        incident = session.get(Incident, decision.incident_id) if decision else None
+        if incident is None:
+            raise NotFound("That decision no longer exists.")
+        return _access(incident)
+
+
+def access_by_draft(ctx: ServiceContext, draft_id: int) -> IncidentAccess:
+    with ctx.db.read() as session:
+        draft = session.get(UpdateDraft, draft_id)
+        incident = session.get(Incident, draft.incident_id) if draft else None
+        if incident is None:
+            raise NotFound("That update draft is gone; open `/incident update` again.")
+        return _access(incident)
+
+
+def _access(incident: Incident) -> IncidentAccess:
+    return IncidentAccess(incident.ref, incident.channel_id or "", incident.private)

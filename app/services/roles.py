@@ -11,8 +11,13 @@ from sqlmodel import col, select
 
 from app.domain.errors import InvalidInput, NotAllowed
 from app.domain.incident import IncidentSnapshot
-from app.domain.permissions import ensure_may_manage
-from app.domain.roles import COMMANDER, Role
+from app.domain.permissions import (
+    ensure_may_hold_comms,
+    ensure_may_manage,
+    ensure_may_take,
+    may_manage,
+)
+from app.domain.roles import COMMANDER, COMMS, Role
 from app.domain.text import mention
 from app.persistence.tables import Incident, RoleAssignment
 from app.services.context import Op, ServiceContext, Unit
@@ -37,6 +42,7 @@ def assign_role(
     ctx: ServiceContext, channel_id: str, role_key: str, user_id: str, actor: str
 ) -> RoleChange:
     role = ctx.roles.get(role_key)
+    publishers = ctx.publisher_ids() if role.key == COMMS else None  # may ask Slack: not inside
     with _one_holder(role), ctx.unit() as unit:
         incident = incident_in_channel(unit.session, channel_id, lock=True)
         assert incident.id is not None
@@ -44,11 +50,9 @@ def assign_role(
         previous = holders.get(role.key)
         if previous == user_id:
             raise InvalidInput(f"{mention(user_id)} already holds the {role.title} role.")
-        taking_free_role = actor == user_id and previous is None
-        if not taking_free_role:
-            ensure_may_manage(
-                actor, holders.get(COMMANDER), ctx.admins, f"assign the {role.title} role"
-            )
+        _ensure_may_assign(ctx, role, user_id, actor, holders)
+        if role.key == COMMS:
+            ensure_may_hold_comms(user_id, ctx.admins, publishers, ctx.publishers)
         _end_current(unit, incident.id, role.key)
         unit.session.add(
             RoleAssignment(
@@ -83,7 +87,9 @@ def unassign_role(ctx: ServiceContext, channel_id: str, role_key: str, actor: st
                 actor, holders.get(COMMANDER), ctx.admins, f"free the {role.title} role"
             )
         _end_current(unit, incident.id, role.key)
-        unit.log(incident.id, actor, "role", f"{role.title}: {holder} stepped down")
+        unit.log(
+            incident.id, actor, "role", f"{role.title}: {holder} stepped down", people=[holder]
+        )
         unit.post_in_incident(incident.id, "role_unassigned", role=role.key, user=holder, by=actor)
         unit.refresh(incident.id)
         return RoleChange(incident.ref, role.key, None, holder)
@@ -97,6 +103,21 @@ def roster(ctx: ServiceContext, channel_id: str) -> Roster:
             snapshot(session, incident, ctx.severities, ctx.roles),
             role_history(session, incident.id),
         )
+
+
+def _ensure_may_assign(
+    ctx: ServiceContext, role: Role, user_id: str, actor: str, holders: dict[str, str]
+) -> None:
+    """Anyone may take a free role for themselves, except those that speak for the incident
+    or the company; everything else is the commander's or an admin's to assign."""
+    commander = holders.get(COMMANDER)
+    if may_manage(actor, commander, ctx.admins):
+        return
+    if actor == user_id:
+        ensure_may_take(role.key, role.title, commander, ctx.admins)
+        if holders.get(role.key) is None:
+            return
+    ensure_may_manage(actor, commander, ctx.admins, f"assign the {role.title} role")
 
 
 @contextmanager
@@ -130,7 +151,7 @@ def _announce_assignment(
 ) -> None:
     assert incident.id is not None
     change = f"{role.title}: {user_id}" + (f" (was {previous})" if previous else "")
-    unit.log(incident.id, actor, "role", change)
+    unit.log(incident.id, actor, "role", change, people=[user_id, previous])
     unit.say(Op.INVITE, incident_id=incident.id, payload={"users": [user_id]})
     unit.post_in_incident(
         incident.id, "role_assigned", role=role.key, user=user_id, previous=previous, by=actor

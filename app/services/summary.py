@@ -8,9 +8,10 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.domain.decisions import SETTLED, DecisionStatus
 from app.domain.errors import InvalidInput, NotAllowed
-from app.domain.permissions import may_manage
-from app.domain.roles import COMMANDER
+from app.domain.permissions import may_publish_widely, publishing_refusal
+from app.domain.roles import COMMANDER, COMMS
 from app.persistence.tables import AudienceClock, Incident
 from app.rendering.approvals import ApprovalStatus
 from app.rendering.context import slack_date
@@ -22,7 +23,6 @@ from app.services.lookup import current_holders, incident_in_channel
 
 TEMPLATE = "summary"
 EXECUTIVE = "executive"
-SETTLED = ("decided", "closed", "carried")
 
 
 @dataclass(frozen=True)
@@ -46,15 +46,20 @@ def post_summary(ctx: ServiceContext, channel_id: str, actor: str) -> Summary:
     audience = ctx.audiences.get(EXECUTIVE)
     if audience is None:
         raise InvalidInput("There is no executive audience configured to send the summary to.")
+    publishers = ctx.publisher_ids()  # may ask Slack: before the transaction
     with ctx.unit() as unit:
         incident = incident_in_channel(unit.session, channel_id, lock=True)
         assert incident.id is not None
-        _ensure_may_post(ctx, unit, incident, actor)
+        _ensure_may_post(ctx, unit, incident, actor, publishers)
         text, status = _render(ctx, unit.session, incident, unit.now)
         if not status.approved:
+            fix = (
+                "Have its words written into the file itself, then approved."
+                if status.other_files
+                else f'Ask for approval: `warroom templates approve {TEMPLATE} --by "<approver>"`.'
+            )
             raise InvalidInput(
-                f"The summary template is {status.label}, so it cannot go to executives. "
-                f'Ask for approval: `warroom templates approve {TEMPLATE} --by "<approver>"`.'
+                f"The summary template is {status.label}, so it cannot go to executives. {fix}"
             )
         channel = None if audience.in_incident_channel else audience.channel
         unit.post_text(incident.id, text, channel=channel, audience=audience.key)
@@ -81,7 +86,7 @@ def _render(
         update=composer.update_view(
             Narrative(narrative.what_changed, incident.impact, narrative.uncertain), "warroom", now
         ),
-        decisions_pending=composer.decisions("pending"),
+        decisions_pending=composer.decisions(DecisionStatus.PENDING),
         decisions_made=composer.decisions(*SETTLED),
         next_update=_date(next_update(session, incident.id)),
     )
@@ -96,15 +101,22 @@ def next_update(session: Session, incident_id: int) -> datetime | None:
     ).one()
 
 
-def _ensure_may_post(ctx: ServiceContext, unit: Unit, incident: Incident, actor: str) -> None:
+def _ensure_may_post(
+    ctx: ServiceContext,
+    unit: Unit,
+    incident: Incident,
+    actor: str,
+    publishers: frozenset[str] | None,
+) -> None:
     assert incident.id is not None
     holders = current_holders(unit.session, incident.id)
-    if actor == holders.get("comms") or may_manage(actor, holders.get(COMMANDER), ctx.admins):
+    comms, commander = holders.get(COMMS), holders.get(COMMANDER)
+    if may_publish_widely(
+        actor, comms=comms, commander=commander, admins=ctx.admins, publishers=publishers
+    ):
         return
-    raise NotAllowed(
-        "Sorry, only the comms holder, the commander or an admin can send the "
-        "summary to executives; `/incident summary` shows it to you."
-    )
+    refusal = publishing_refusal(comms, commander, ctx.admins, ctx.publishers)
+    raise NotAllowed(f"{refusal} `/incident summary` shows the summary to you alone.")
 
 
 def _date(moment: datetime | None) -> Markup | None:

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.domain.errors import InvalidInput
+from app.domain.text import clean_text
 from app.persistence.tables import Incident, TimelineEntry
 from app.services.context import Op, ServiceContext
 from app.services.events import remember
@@ -91,9 +92,11 @@ def log_pinned(
             at=now,
             actor=pin.pinned_by,
             kind="pinned",
-            text=str(read.get("text", "")) + (f" (from {author})" if author else ""),
+            text=clean_text(str(read.get("text", "")), multiline=True)
+            + (f" (from {author})" if author else ""),
             dedupe_key=_dedupe_key(pin),
             link=read.get("permalink"),
+            people=[author] if author else [],
         )
     )
 

@@ -10,10 +10,10 @@ from sqlmodel import Session, select
 
 from app.domain.audiences import Audience
 from app.domain.cadence import next_due
-from app.domain.errors import InvalidInput, NotFound
-from app.domain.permissions import may_manage
-from app.domain.roles import COMMANDER
-from app.domain.text import mention
+from app.domain.errors import FormProblem, NotFound
+from app.domain.permissions import may_publish_widely, publishing_refusal, publishing_rule
+from app.domain.roles import COMMANDER, COMMS
+from app.domain.text import escape, mention
 from app.persistence.tables import AudienceClock, Incident, StatusUpdate, UpdateDraft
 from app.services import cadence
 from app.services.compose import Composed, Composer, Narrative
@@ -21,14 +21,6 @@ from app.services.context import ServiceContext, Unit
 from app.services.lookup import current_holders, incident_in_channel
 
 MAX_FIELD = 2000
-
-
-class FormProblem(InvalidInput):
-    """Something typed into the update form is wrong; `field` names the input."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass(frozen=True)
@@ -44,6 +36,16 @@ class UpdateForm:
     incident_ref: str
     impact: str
     choices: list[AudienceChoice]
+    who_publishes: str  # the rule, beside the audiences this person may not choose
+
+
+@dataclass(frozen=True)
+class Speakers:
+    """Who may publish beyond the incident channel: the people the rule looks at."""
+
+    comms: str | None
+    commander: str | None
+    publishers: frozenset[str] | None  # None: not configured
 
 
 @dataclass(frozen=True)
@@ -62,9 +64,10 @@ class Published:
 
 
 def update_form(ctx: ServiceContext, channel_id: str, actor: str) -> UpdateForm:
+    publishers = ctx.publisher_ids()
     with ctx.db.read() as session:
         incident = incident_in_channel(session, channel_id)
-        steering = _may_publish_widely(ctx, session, incident, actor)
+        steering = _may_publish_widely(ctx, _speakers(session, incident, publishers), actor)
         following = {
             a.key
             for a in ctx.audiences.following(incident.severity, incident.private, ctx.severities)
@@ -75,16 +78,19 @@ def update_form(ctx: ServiceContext, channel_id: str, actor: str) -> UpdateForm:
             )
             for a in ctx.audiences
         ]
-        return UpdateForm(incident.ref, incident.impact, choices)
+        rule = publishing_rule(ctx.publishers)
+        return UpdateForm(incident.ref, incident.impact, choices, rule)
 
 
 def preview_update(
     ctx: ServiceContext, channel_id: str, actor: str, narrative: Narrative, keys: Iterable[str]
 ) -> Preview:
     narrative = _checked(narrative)
+    publishers = ctx.publisher_ids()
     with ctx.unit() as unit:
         incident = incident_in_channel(unit.session, channel_id)
-        audiences = _chosen(ctx, unit.session, incident, actor, list(keys))
+        speakers = _speakers(unit.session, incident, publishers)
+        audiences = _chosen(ctx, speakers, actor, list(keys))
         composer = Composer(ctx, unit.session, incident)
         composed = [_compose(ctx, unit, composer, incident, a, narrative, actor) for a in audiences]
         assert incident.id is not None
@@ -102,6 +108,7 @@ def preview_update(
 
 
 def publish_update(ctx: ServiceContext, draft_id: int, actor: str) -> Published:
+    publishers = ctx.publisher_ids()
     with ctx.unit() as unit:
         draft = unit.session.exec(
             select(UpdateDraft).where(UpdateDraft.id == draft_id).with_for_update()
@@ -113,15 +120,21 @@ def publish_update(ctx: ServiceContext, draft_id: int, actor: str) -> Published:
         ).one()
         if draft.published_update_id is not None:
             return Published(incident.ref, [], [], already=True)
-        return _publish(ctx, unit, incident, draft, actor)
+        speakers = _speakers(unit.session, incident, publishers)
+        return _publish(ctx, unit, incident, draft, actor, speakers)
 
 
 def _publish(
-    ctx: ServiceContext, unit: Unit, incident: Incident, draft: UpdateDraft, actor: str
+    ctx: ServiceContext,
+    unit: Unit,
+    incident: Incident,
+    draft: UpdateDraft,
+    actor: str,
+    speakers: Speakers,
 ) -> Published:
     assert incident.id is not None
     narrative = Narrative(**draft.fields)
-    audiences = _chosen(ctx, unit.session, incident, actor, draft.audiences)
+    audiences = _chosen(ctx, speakers, actor, draft.audiences)
     composer = Composer(ctx, unit.session, incident)
     sent, held = [], []
     for audience in audiences:
@@ -204,34 +217,38 @@ def _record(
         unit.post_text(incident.id, f":mega: {mention(actor)} published an update to {where}.")
 
 
-def _chosen(
-    ctx: ServiceContext, session: Session, incident: Incident, actor: str, keys: list[str]
-) -> list[Audience]:
+def _chosen(ctx: ServiceContext, speakers: Speakers, actor: str, keys: list[str]) -> list[Audience]:
     if not keys:
         raise FormProblem("audiences", "Choose at least one audience.")
     audiences = []
     for key in keys:
         audience = ctx.audiences.get(key)
         if audience is None:
-            raise FormProblem("audiences", f"There is no audience called {key!r} any more.")
+            missing = f"There is no audience called `{escape(str(key))}` any more."
+            raise FormProblem("audiences", missing)
         audiences.append(audience)
     if any(not a.in_incident_channel for a in audiences) and not _may_publish_widely(
-        ctx, session, incident, actor
+        ctx, speakers, actor
     ):
-        raise FormProblem(
-            "audiences",
-            "Only the comms holder, the commander or an admin may publish beyond the incident "
-            "channel; anyone may publish to the incident channel.",
-        )
+        refusal = publishing_refusal(speakers.comms, speakers.commander, ctx.admins, ctx.publishers)
+        raise FormProblem("audiences", f"{refusal} Anyone may publish to the incident channel.")
     return audiences
 
 
-def _may_publish_widely(
-    ctx: ServiceContext, session: Session, incident: Incident, actor: str
-) -> bool:
+def _speakers(session: Session, incident: Incident, publishers: frozenset[str] | None) -> Speakers:
     assert incident.id is not None
     holders = current_holders(session, incident.id)
-    return actor == holders.get("comms") or may_manage(actor, holders.get(COMMANDER), ctx.admins)
+    return Speakers(holders.get(COMMS), holders.get(COMMANDER), publishers)
+
+
+def _may_publish_widely(ctx: ServiceContext, speakers: Speakers, actor: str) -> bool:
+    return may_publish_widely(
+        actor,
+        comms=speakers.comms,
+        commander=speakers.commander,
+        admins=ctx.admins,
+        publishers=speakers.publishers,
+    )
 
 
 def _approval_label(ctx: ServiceContext, audience: Audience) -> str:

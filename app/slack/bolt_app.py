@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
+from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -32,6 +33,11 @@ def delivery_client(settings: Settings) -> AsyncWebClient:
     return AsyncWebClient(
         token=settings.slack_bot_token, base_url=settings.slack_api_url, retry_handlers=[]
     )
+
+
+def directory_client(settings: Settings) -> WebClient:
+    """For reads the use cases make from their worker threads (user group members)."""
+    return WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
 
 
 def build_bolt_app(settings: Settings, deps: SlackDeps, client: AsyncWebClient) -> AsyncApp:

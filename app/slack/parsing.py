@@ -16,7 +16,7 @@ from app.domain.errors import InvalidInput
 from app.domain.roles import RoleCatalog
 from app.domain.severity import SeverityScale
 from app.domain.status import parse_status
-from app.domain.text import escape
+from app.domain.text import clean_text, escape
 from app.slack.text import to_plain, user_id_from_mention
 
 SELF_WORDS = {"me", "myself", "@me"}
@@ -141,7 +141,10 @@ Command = (
 # (usage, one line) for `/incident help`, in the order people need them.
 USAGE = [
     ("declare <sev> <title>", "declare an incident and open its channel (`declare` alone: a form)"),
-    ("assign <role> @person", "name someone to a role; `assign <role> me` takes a free role"),
+    (
+        "assign <role> @person",
+        "name someone to a role; `assign <role> me` takes a free one (not commander or comms)",
+    ),
     ("unassign <role>", "free a role (the commander is handed over, never left empty)"),
     ("roles", "who holds which role, unfilled ones included"),
     ("severity <sev> [reason]", "raise or lower the severity"),
@@ -188,7 +191,7 @@ class CommandParser:
         }
 
     def parse(self, text: str, caller: str) -> Command:
-        word, _, args = text.strip().partition(" ")
+        word, _, args = clean_text(text, multiline=True).strip().partition(" ")
         if not word:
             return Help()
         handler = self._subcommands.get(word.lower())

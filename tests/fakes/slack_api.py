@@ -220,6 +220,15 @@ class FakeSlack:
             self._state.add_user(user_id, name, real_name=real_name, is_bot=is_bot, deleted=deleted)
         return user_id
 
+    def add_user_group(self, group_id: str, members: Iterable[str]) -> str:
+        """Create (or replace) a user group, e.g. the communications team; returns its ID."""
+        with self._lock:
+            unknown = [m for m in members if m not in self._state.users]
+            if unknown:
+                raise ValueError(f"unknown users {unknown}; call add_user() first")
+            self._state.user_groups[group_id] = list(members)
+        return group_id
+
     def add_channel(
         self,
         name: str,

@@ -152,6 +152,7 @@ class Workspace:
         self.response_urls: dict[str, ResponseUrl] = {}
         self.responses: dict[str, list[dict[str, Any]]] = {}
         self.socket_tickets: set[str] = set()
+        self.user_groups: dict[str, list[str]] = {}  # user group (subteam) ID -> members
         self._buckets: dict[str, TokenBucket] = {}
         self._counter = itertools.count(1)
         self._last_ts_micro = 0

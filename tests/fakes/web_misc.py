@@ -1,4 +1,4 @@
-"""Fake ``auth.test``, ``users.info`` and ``apps.connections.open``."""
+"""Fake ``auth.test``, ``users.info``, ``usergroups.users.list`` and ``apps.connections.open``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import secrets
 from typing import Any
 
 from tests.fakes.slack_json import user_json
-from tests.fakes.slack_state import Workspace
+from tests.fakes.slack_state import ApiError, Workspace
 from tests.fakes.web_common import Args, web_method
 
 
@@ -27,6 +27,14 @@ def auth_test(ws: Workspace, args: Args) -> dict[str, Any]:
 @web_method("users.info")
 def users_info(ws: Workspace, args: Args) -> dict[str, Any]:
     return {"user": user_json(ws, ws.get_user(args.string("user")))}
+
+
+@web_method("usergroups.users.list")
+def usergroups_users_list(ws: Workspace, args: Args) -> dict[str, Any]:
+    members = ws.user_groups.get(args.string("usergroup") or "")
+    if members is None:
+        raise ApiError("no_such_subteam")
+    return {"users": list(members)}
 
 
 @web_method("apps.connections.open")

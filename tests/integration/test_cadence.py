@@ -42,9 +42,10 @@ async def test_updates_go_out_every_interval_to_the_audiences_of_the_severity(
     assert f"<@{warroom.people.dana}>" in ask  # the comms holder is asked for the narrative
     assert warroom.texts(warroom.audience_channels[EXEC]) == []  # sev1 and above only
 
+    await warroom.tick(5)
     await warroom.command("note PSI 0.31 on transaction_amount", channel=channel)
     await warroom.settle()
-    await warroom.tick(30)
+    await warroom.tick(25)
     assert automatic_rounds(warroom) == [["technical", "business"]] * 2
     assert "PSI 0.31 on transaction_amount" in warroom.said(channel, ":mega: *INC-1 update*")
 

@@ -275,3 +275,40 @@ async def test_asking_through_the_form(warroom: Warroom) -> None:
     bad = dict(state, options={"options": {"type": "plain_text_input", "value": "Only one"}})
     refused = await warroom.submit_view(form, bad)
     assert "between 2 and 5 options" in refused.json()["errors"]["question"]
+
+
+async def test_only_the_commander_gives_a_decision_to_someone_else(warroom: Warroom) -> None:
+    p = warroom.people
+    channel = await war_room(warroom)
+    mine = await warroom.command("decision Ship the fix? --owner me", user=p.bob, channel=channel)
+    dana = await warroom.command(
+        f"decision Ship the fix? --owner <@{p.dana}>", user=p.bob, channel=channel
+    )
+    await warroom.settle()
+    for refused in (mine, dana):
+        assert f"only the commander (<@{p.alice}>)" in refused.everything
+    assert warroom.rows(Decision) == []
+
+    await warroom.command(f"decision Ship it? --owner <@{p.alice}>", user=p.bob, channel=channel)
+    await warroom.command(f"decision Roll back? --owner <@{p.dana}>", channel=channel)
+    await warroom.settle()
+    assert [(d.asked_by, d.owner) for d in warroom.rows(Decision)] == [
+        (p.bob, p.alice),
+        (p.alice, p.dana),
+    ]
+
+
+async def test_the_decision_form_refuses_an_owner_on_its_field(warroom: Warroom) -> None:
+    p = warroom.people
+    channel = await war_room(warroom)
+    await warroom.command("decision", user=p.bob, channel=channel)
+    await warroom.settle()
+    form = warroom.fake.calls_to("views.open")[-1].args["view"]
+    state = {
+        "question": {"question": {"type": "plain_text_input", "value": "Ship the fix?"}},
+        "owner": {"owner": {"type": "users_select", "selected_user": p.bob}},
+    }
+    refused = await warroom.submit_view(form, state, user=p.bob)
+    await warroom.settle()
+    assert f"only the commander (<@{p.alice}>)" in json.loads(refused.text)["errors"]["owner"]
+    assert warroom.rows(Decision) == []

@@ -32,7 +32,9 @@ async def test_the_summary_is_private_until_posted_to_the_executives(warroom: Wa
     refused = await warroom.command("summary post", user=p.bob, channel=channel)
     await warroom.command("summary post", user=p.dana, channel=channel)
     await warroom.settle()
-    assert "only the comms holder, the commander or an admin" in refused.everything
+    assert f"only the comms holder (<@{p.dana}>) or the commander (<@{p.alice}>)" in (
+        refused.everything
+    )
     [posted] = warroom.texts(warroom.audience_channels["exec-updates"])
     assert "INC-1 · SEV1 Critical" in posted and "Roll back to v41?" in posted
 

@@ -121,7 +121,7 @@ async def test_reassigning_keeps_the_history(warroom: Warroom) -> None:
 async def test_freeing_roles(warroom: Warroom) -> None:
     p = warroom.people
     channel = await declared(warroom)
-    await warroom.command("assign comms me", user=p.dana, channel=channel)
+    await warroom.command(f"assign comms <@{p.dana}>", channel=channel)
     await warroom.settle()
     refused = await warroom.command("unassign comms", user=p.bob, channel=channel)
     commander = await warroom.command("unassign commander", channel=channel)

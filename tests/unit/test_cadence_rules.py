@@ -34,15 +34,16 @@ def test_defaults_follow_the_issue() -> None:
     assert keys["technical"].in_incident_channel
     assert keys["business"].min_severity == "sev2" and keys["executive"].min_severity == "sev1"
     assert keys["customer"].requires_approval and not keys["customer"].automatic
-    assert not keys["regulator"].sent_automatically
+    assert not keys["regulator"].sent_automatically and keys["regulator"].min_severity == "sev1"
 
 
 @pytest.mark.parametrize(
     ("severity", "private", "expected"),
     [
         ("sev1", False, ["technical", "business", "executive", "customer", "regulator"]),
-        ("sev2", False, ["technical", "business", "regulator"]),
-        ("sev3", False, ["technical", "regulator"]),
+        ("sev2", False, ["technical", "business"]),  # regulators: serious incidents only
+        ("sev3", False, ["technical"]),
+        ("sev4", False, ["technical"]),
         ("sev1", True, ["technical"]),
     ],
 )

@@ -26,6 +26,18 @@ def test_rejects_what_is_not_a_duration(text: str) -> None:
         parse_duration(text)
 
 
+@pytest.mark.parametrize("text", ["91d", "99999999999d", "9" * 5000 + "s", "89d24h1s"])
+def test_caps_durations_at_ninety_days(text: str) -> None:
+    with pytest.raises(ValueError, match="too long; at most 90d") as refused:
+        parse_duration(text)
+    assert len(str(refused.value)) < 100  # a huge input is not echoed back whole
+
+
+def test_ninety_days_is_allowed() -> None:
+    assert parse_duration("90d") == timedelta(days=90)
+    assert parse_duration("0000000000001m") == timedelta(minutes=1)
+
+
 def test_format_is_the_inverse_of_parse() -> None:
     for text in ["45s", "30m", "1h30m", "1d2h"]:
         assert format_duration(parse_duration(text)) == text

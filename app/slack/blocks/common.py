@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,3 +60,13 @@ def divider() -> Block:
 
 def fallback(text: str) -> str:
     return truncate(text, FALLBACK_TEXT)
+
+
+def metadata_of(view: dict[str, Any]) -> dict[str, Any]:
+    """A submitted view's private_metadata as a dict; anything unreadable reads as empty.
+    It comes back as sent, so callers check what it names before acting on it."""
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}

@@ -7,8 +7,19 @@ import json
 from datetime import datetime
 from typing import Any
 
-from app.domain.text import escape, mention, truncate
-from app.slack.blocks.common import Block, Message, context, fallback, header, section, sections
+from app.domain.decisions import DecisionStatus
+from app.domain.errors import InvalidInput
+from app.domain.text import clean_text, escape, mention, truncate
+from app.slack.blocks.common import (
+    Block,
+    Message,
+    context,
+    fallback,
+    header,
+    metadata_of,
+    section,
+    sections,
+)
 
 DECIDE_ACTION = "decide"  # action_id prefix; the value carries decision id and option
 CLOSE_ACTION, CARRY_ACTION = "decision_close", "decision_carry"
@@ -28,7 +39,7 @@ def _when(iso: str) -> str:
 def decision_message(p: dict[str, Any]) -> Message:
     """The decision as posted in the incident channel; redrawn when it is settled."""
     question = escape(p["question"])
-    if p["status"] == "pending":
+    if p["status"] == DecisionStatus.PENDING:
         text = f":question: *{p['ref']}* · {question}"
         blocks = [
             section(f"{text}\nOwner {mention(p['owner'])} · due {_when(p['due_at'])}"),
@@ -41,10 +52,10 @@ def decision_message(p: dict[str, Any]) -> Message:
         ]
         return Message(text=fallback(f"{p['ref']}: {question}"), blocks=blocks)
     outcome = {
-        "decided": f":white_check_mark: *Decided: {escape(p['outcome'] or '')}*",
-        "closed": ":heavy_multiplication_x: *Closed without a decision*",
-        "carried": ":arrow_right: *Carried over to follow-up*",
-    }[p["status"]]
+        DecisionStatus.DECIDED: f":white_check_mark: *Decided: {escape(p['outcome'] or '')}*",
+        DecisionStatus.CLOSED: ":heavy_multiplication_x: *Closed without a decision*",
+        DecisionStatus.CARRIED: ":arrow_right: *Carried over to follow-up*",
+    }[DecisionStatus(p["status"])]
     why = f": {escape(p['rationale'])}" if p.get("rationale") else ""
     by = f" by {mention(p['decided_by'])}" if p.get("decided_by") else ""
     return Message(
@@ -96,6 +107,15 @@ def rationale_modal(decision_id: int, option: str, ref: str, question: str) -> d
             },
         ],
     }
+
+
+def read_rationale_metadata(view: dict[str, Any]) -> tuple[int, str]:
+    """The decision and option the rationale form was opened for."""
+    chosen = metadata_of(view)
+    try:
+        return int(chosen["d"]), str(chosen["o"])
+    except (ValueError, TypeError, KeyError):
+        raise InvalidInput("This form is out of date; press the option's button again.") from None
 
 
 def ask_modal(channel_id: str) -> dict[str, Any]:
@@ -155,10 +175,14 @@ def read_ask_modal(view: dict[str, Any]) -> dict[str, Any]:
     def field(name: str) -> dict[str, Any]:
         return dict(values.get(name, {}).get(name, {}))
 
+    def text(name: str) -> str | None:
+        typed = field(name).get("value")
+        return None if typed is None else clean_text(str(typed))
+
     return {
-        "channel_id": json.loads(view.get("private_metadata") or "{}").get("channel_id", ""),
-        "question": field("question").get("value") or "",
-        "options": field("options").get("value"),
+        "channel_id": str(metadata_of(view).get("channel_id") or ""),
+        "question": text("question") or "",
+        "options": text("options"),
         "owner": field("owner").get("selected_user"),
         "due": (field("due").get("selected_option") or {}).get("value"),
     }
@@ -176,7 +200,7 @@ def decisions_list(ref: str, decisions: list[Any]) -> Message:
 
 def _line(d: Any) -> str:
     head = f"• *D-{d.number}* {escape(d.question)}"
-    if d.status == "pending":
+    if d.status == DecisionStatus.PENDING:
         due = int(d.due_at.timestamp())
         return f"{head} · _pending_, owner {mention(d.owner)}, due <!date^{due}^{{time}}|soon>"
     outcome = escape(d.outcome or d.status)

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.domain.severity import SeverityScale
-from app.domain.text import truncate
-from app.slack.blocks.common import Block
+from app.domain.text import clean_text, truncate
+from app.slack.blocks.common import Block, metadata_of
 
 DECLARE_CALLBACK = "declare_incident"
 _TITLE, _SEVERITY, _AFFECTED, _IMPACT, _PRIVATE = (
@@ -125,7 +125,10 @@ def read_declare_form(view: dict[str, Any], severities: SeverityScale) -> Declar
     def value(block: str) -> Any:
         return values.get(block, {}).get(block, {})
 
-    title = " ".join((value(_TITLE).get("value") or "").split())
+    def text(block: str, multiline: bool = False) -> str:
+        return clean_text(str(value(block).get("value") or ""), multiline=multiline).strip()
+
+    title = " ".join(text(_TITLE).split())
     selected = value(_SEVERITY).get("selected_option") or {}
     severity = selected.get("value")
     errors = {}
@@ -135,21 +138,13 @@ def read_declare_form(view: dict[str, Any], severities: SeverityScale) -> Declar
         errors[_SEVERITY] = "Choose a severity; if unsure, choose the higher one."
     if errors:
         raise FormErrors(errors)
-    meta = _metadata(view.get("private_metadata", ""))
+    meta = metadata_of(view)
     return DeclareForm(
         title=title,
         severity=severity,
-        affected=(value(_AFFECTED).get("value") or "").strip(),
-        impact=(value(_IMPACT).get("value") or "").strip(),
+        affected=text(_AFFECTED),
+        impact=text(_IMPACT, multiline=True),
         private=bool(value(_PRIVATE).get("selected_options")),
         response_url=meta.get("response_url"),
         channel_id=meta.get("channel_id"),
     )
-
-
-def _metadata(raw: str) -> dict[str, Any]:
-    try:
-        data = json.loads(raw) if raw else {}
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}

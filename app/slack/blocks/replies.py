@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 from app.domain.durations import humanize
-from app.domain.text import escape, mention
+from app.domain.text import escape, mention, with_mentions
 from app.persistence.tables import RoleAssignment, TimelineEntry
 from app.services.roles import Roster
 from app.slack.blocks.common import Message, context, fallback, header, section, sections
 from app.slack.parsing import USAGE
-
-_USER_ID = re.compile(r"\b([UW][A-Z0-9]{8,})\b")  # app-written entries name people by ID
 
 
 def help_message(unknown: str | None = None) -> Message:
@@ -33,7 +29,10 @@ def roster_message(roster: Roster) -> Message:
     if past:
         blocks.append(context(*[_past(a) for a in past[-9:]]))
     blocks.append(
-        context("Fill a role: `/incident assign <role> @person` (or `me` for a free one).")
+        context(
+            "Fill a role: `/incident assign <role> @person` "
+            "(or `me` for a free one, except commander and comms)."
+        )
     )
     return Message(text=fallback(f"{incident.ref} roles"), blocks=blocks)
 
@@ -58,7 +57,7 @@ def timeline_message(ref: str, entries: list[TimelineEntry]) -> Message:
 def _entry(entry: TimelineEntry) -> str:
     when = f"<!date^{int(entry.at.timestamp())}^{{time}}|{entry.at:%H:%M} UTC>"
     who = "Warroom" if entry.actor == "warroom" else mention(entry.actor)
-    text = _USER_ID.sub(r"<@\1>", escape(entry.text[:400]))
+    text = with_mentions(entry.text[:400], entry.people)  # never an ID someone typed
     if entry.link:
         text += f" (<{escape(entry.link)}|message>)"
     return f"`{entry.kind}` {when} {who}: {text}"

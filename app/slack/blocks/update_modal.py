@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from app.domain.text import escape, truncate
+from app.domain.text import clean_text, escape, truncate
 from app.services.compose import Composed, Narrative
 from app.services.updates import Preview, UpdateForm
-from app.slack.blocks.common import Block, context, divider, sections
+from app.slack.blocks.common import Block, context, divider, metadata_of, sections
 
 FORM_CALLBACK = "update_form"
 PREVIEW_CALLBACK = "update_preview"
@@ -25,10 +25,10 @@ def _plain(text: str) -> dict[str, Any]:
     return {"type": "plain_text", "text": text, "emoji": True}
 
 
-def _option(choice: Any) -> dict[str, Any]:
+def _option(choice: Any, who_publishes: str) -> dict[str, Any]:
     audience = choice.audience
     where = "the incident channel" if audience.in_incident_channel else audience.channel
-    note = choice.approval if choice.allowed else "comms, commander or admins only"
+    note = choice.approval if choice.allowed else who_publishes
     return {
         "text": _plain(truncate(f"{audience.title} → {where}", 75)),
         "value": audience.key,
@@ -57,7 +57,7 @@ def update_form_view(form: UpdateForm, channel_id: str) -> dict[str, Any]:
                 "optional": not required,
             }
         )
-    options = [_option(c) for c in form.choices]
+    options = [_option(c, form.who_publishes) for c in form.choices]
     defaults = [o for o, c in zip(options, form.choices, strict=True) if c.default]
     checkboxes: dict[str, Any] = {
         "type": "checkboxes",
@@ -89,12 +89,14 @@ def read_update_form(view: dict[str, Any]) -> tuple[str, Narrative, list[str]]:
     values = view.get("state", {}).get("values", {})
 
     def text(field: str) -> str:
-        return str(values.get(field, {}).get(field, {}).get("value") or "")
+        typed = str(values.get(field, {}).get(field, {}).get("value") or "")
+        return clean_text(typed, multiline=True)
 
     selected = values.get("audiences", {}).get("audiences", {}).get("selected_options") or []
-    metadata = json.loads(view.get("private_metadata") or "{}")
+    metadata = metadata_of(view)
     narrative = Narrative(**{field: text(field) for field in FIELDS})
-    return str(metadata.get("channel_id", "")), narrative, [o["value"] for o in selected]
+    chosen = [str(o.get("value")) for o in selected if isinstance(o, dict)]
+    return str(metadata.get("channel_id") or ""), narrative, chosen
 
 
 def preview_view(preview: Preview) -> dict[str, Any]:
@@ -136,4 +138,5 @@ def _preview_of(composed: Composed) -> list[Block]:
 
 
 def draft_id_of(view: dict[str, Any]) -> int:
-    return int(json.loads(view.get("private_metadata") or "{}").get("draft_id", 0))
+    draft = metadata_of(view).get("draft_id")
+    return draft if isinstance(draft, int) else 0

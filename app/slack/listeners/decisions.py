@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
@@ -11,8 +12,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from app.domain import decisions as rules
 from app.domain.durations import parse_duration
-from app.domain.errors import WarroomError
-from app.services import decisions
+from app.domain.errors import FormProblem, WarroomError
+from app.domain.text import clean_text, escape
+from app.services import decisions, lookup
+from app.slack.access import ensure_may_act
 from app.slack.ack_gate import CONTEXT_KEY
 from app.slack.blocks import decisions as blocks
 from app.slack.blocks.common import Message
@@ -42,14 +45,17 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         await client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.view(blocks.RATIONALE_CALLBACK)
-    async def rationale_given(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        chosen = json.loads(view.get("private_metadata") or "{}")
+    async def rationale_given(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
         values = view.get("state", {}).get("values", {})
-        why = values.get("rationale", {}).get("rationale", {}).get("value") or ""
+        why = clean_text(str(values.get("rationale", {}).get("rationale", {}).get("value") or ""))
+        user = body["user"]["id"]
         try:  # before the ack, so a second presser sees "already decided" in the form
-            await deps.run(
-                decisions.make_decision, chosen["d"], chosen["o"], body["user"]["id"], why
-            )
+            decision_id, option = blocks.read_rationale_metadata(view)
+            access = await deps.run(lookup.access_by_decision, decision_id)
+            await ensure_may_act(client, access, user)
+            await deps.run(decisions.make_decision, decision_id, option, user, why)
         except WarroomError as refused:
             await ack(response_action="errors", errors={"rationale": refused.message})
             return
@@ -90,6 +96,12 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         form = blocks.read_ask_modal(view)
         try:
             ask = _ask(form, body["user"]["id"])
+            access = await deps.run(lookup.access_by_channel, form["channel_id"])
+            await ensure_may_act(client, access, ask.asked_by)
+            await deps.run(decisions.check_may_ask, form["channel_id"], ask)
+        except FormProblem as problem:
+            await ack(response_action="errors", errors={problem.field: problem.message})
+            return
         except WarroomError as problem:
             await ack(response_action="errors", errors={"question": problem.message})
             return
@@ -106,5 +118,13 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
 def _ask(form: dict[str, Any], user: str) -> decisions.Ask:
     question = rules.check_question(form["question"])
     options = rules.parse_options(form["options"]) if form["options"] else None
-    due = parse_duration(form["due"]) if form["due"] else None
-    return decisions.Ask(question, user, options, form["owner"], due)
+    return decisions.Ask(question, user, options, form["owner"], _due(form["due"]))
+
+
+def _due(text: str | None) -> timedelta | None:
+    if not text:
+        return None
+    try:
+        return parse_duration(str(text))
+    except ValueError as exc:
+        raise FormProblem("due", escape(str(exc))) from None
