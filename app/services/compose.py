@@ -7,7 +7,7 @@ the text whose approval was checked (rendered from the bytes that were hashed).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -79,7 +79,10 @@ class Composer:
         *,
         since: datetime,
         next_update: datetime | None,
+        resolver_speaks: bool = True,
     ) -> Composed:
+        """`resolver_speaks` False: the resolution summary (the resolver's own words) is left
+        out, for an audience the resolver may not speak to."""
         name = f"{kind}/{audience.key}"
         if not self.ctx.templates.exists(name):
             return Composed(audience, name, None, None, f"missing ({name}.j2)")
@@ -89,6 +92,8 @@ class Composer:
         if audience.requires_approval and not status.approved:
             return Composed(audience, name, None, None, status.label)
         context = self._context(audience, narrative, author, now, since, next_update)
+        if not resolver_speaks:
+            context["incident"] = replace(context["incident"], summary="")
         text = self.ctx.templates.render(name, source, **context)
         return Composed(audience, name, text, approval)
 

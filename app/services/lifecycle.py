@@ -73,6 +73,7 @@ def change_status(
 
 
 def resolve(ctx: ServiceContext, channel_id: str, summary: str, actor: str) -> Changed:
+    publishers = ctx.publisher_ids()  # may ask Slack: before the transaction
     with ctx.unit() as unit:
         incident = _managed_incident(ctx, unit, channel_id, actor, "resolve the incident")
         before = Status(incident.status)
@@ -81,7 +82,7 @@ def resolve(ctx: ServiceContext, channel_id: str, summary: str, actor: str) -> C
         decisions.refuse_resolving_with_pending(unit.session, incident)
         incident.summary = summary.strip()
         _move(unit, incident, Status.RESOLVED, summary, actor, None)
-        closing.resolution_notices(ctx, unit, incident, actor)
+        closing.resolution_notices(ctx, unit, incident, actor, publishers)
         return Changed(incident.ref, before.value, Status.RESOLVED.value)
 
 

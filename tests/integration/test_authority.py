@@ -186,3 +186,22 @@ def test_group_members_are_kept_and_survive_slack_failing(fake: FakeSlack) -> No
     fake.fail_next("usergroups.users.list", status=500)
     assert groups.members_of(COMMS_TEAM) == {"U0DANA001"}  # Slack failed: the last known
     assert groups.members_of("S0NOSUCH1") == frozenset()  # an unknown group: nobody
+
+
+async def test_a_resolver_who_may_not_speak_for_the_company_does_not_word_its_notices(
+    publishers: Warroom,
+) -> None:
+    """Resolving tells every audience that heard; a commander who is not a publisher resolves,
+    but their own summary stays in the incident channel."""
+    room, p = publishers, publishers.people
+    channel = await declared(room)  # Alice: commander, not a publisher
+    await room.tick(30)  # business and executives have heard of it
+    await room.command("resolve <!channel> we promise it never happens again", channel=channel)
+    await room.settle()
+    for name in ("biz-updates", EXEC):
+        notices = room.texts(room.audience_channels[name])
+        assert len(notices) == 2 and "resolved" in notices[-1].lower(), notices
+        assert "never happens again" not in notices[-1]
+    assert "never happens again" in room.said(channel, "resolved")
+    told = room.said(channel, "went out without your summary")
+    assert "Business" in told and "Executive" in told and f"<@{p.alice}>" in told
