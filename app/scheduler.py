@@ -15,7 +15,14 @@ from typing import Any, Protocol
 
 from app.services import cadence, decisions, delivery, digest, retention
 from app.services.context import ServiceContext
-from app.services.delivery import GiveUp, LeaseLost, RetryLater, Work, describe_error
+from app.services.delivery import (
+    CannotRender,
+    GiveUp,
+    LeaseLost,
+    RetryLater,
+    Work,
+    describe_error,
+)
 
 log = logging.getLogger(__name__)
 # Modules with run_due(ctx) (act on what fell due, once across replicas) and next_wake(ctx).
@@ -208,7 +215,8 @@ class Scheduler:
             return lambda: None
         if isinstance(exc, GiveUp):
             log.warning("outbox #%s (%s) failed for good: %s", work.id, work.op, exc)
-            return lambda: delivery.mark_dead(self.ctx, work, str(exc))
+            unrenderable = isinstance(exc, CannotRender)
+            return lambda: delivery.mark_dead(self.ctx, work, str(exc), unrenderable=unrenderable)
         if isinstance(exc, RetryLater):
             delay, landed = exc.delay, exc.landed
             log.info("outbox #%s (%s) will retry in %s: %s", work.id, work.op, delay, exc)

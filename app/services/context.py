@@ -23,6 +23,7 @@ from app.persistence.engine import Database
 from app.persistence.tables import HomeViewer, OutboxMessage, TimelineEntry
 from app.rendering.approvals import ApprovalBook
 from app.rendering.templates import TemplateRenderer
+from app.services.outbox_messages import Said, Text
 from app.services.publishers import NoUserGroups, UserGroups, everyone_who_publishes
 
 BOT_ACTOR = "warroom"
@@ -110,23 +111,21 @@ class Unit:
         self.said += 1
         return row
 
-    def post_in_incident(self, incident_id: int, message: str, **params: Any) -> OutboxMessage:
+    def post_in_incident(self, incident_id: int, message: Said) -> OutboxMessage:
         """A message in the incident channel, after everything posted there before it."""
         return self.say(
             Op.POST,
             incident_id=incident_id,
-            payload={"message": message, "params": params},
+            payload=message.encode(),
             sequence_key=f"incident:{incident_id}",
         )
 
-    def direct_message(
-        self, incident_id: int | None, user_id: str, message: str, **params: Any
-    ) -> OutboxMessage:
+    def direct_message(self, incident_id: int | None, user_id: str, message: Said) -> OutboxMessage:
         return self.say(
             Op.POST,
             incident_id=incident_id,
             channel=user_id,
-            payload={"message": message, "params": params},
+            payload=message.encode(),
             sequence_key=f"dm:{user_id}",
         )
 
@@ -137,7 +136,7 @@ class Unit:
         *,
         channel: str | None = None,
         supersede_key: str | None = None,
-        **extra: Any,
+        audience: str | None = None,
     ) -> OutboxMessage:
         """Words already rendered from a template (an update, a reminder), posted as they are.
 
@@ -149,7 +148,7 @@ class Unit:
             Op.POST,
             incident_id=incident_id,
             channel=channel,
-            payload={"message": "text", "params": {"text": text, **extra}},
+            payload=Text(text, audience).encode(),
             sequence_key=key,
             supersede_key=supersede_key,
         )

@@ -20,6 +20,7 @@ from app.domain.text import escape, mention
 from app.persistence.tables import Decision, Incident
 from app.rendering.context import decision_view
 from app.services import faults
+from app.services import outbox_messages as said
 from app.services.compose import Composer
 from app.services.context import Op, ServiceContext, Unit
 from app.services.lookup import current_holders, incident_in_channel
@@ -81,7 +82,7 @@ def ask_decision(ctx: ServiceContext, channel_id: str, ask: Ask) -> Decision:
         _plan(decision, commander)
         unit.session.add(decision)
         unit.session.flush()
-        message = unit.post_in_incident(incident.id, "decision", **message_params(decision))
+        message = unit.post_in_incident(incident.id, asked_message(decision))
         decision.message_outbox_id = message.id
         unit.log(
             incident.id,
@@ -129,12 +130,7 @@ def make_decision(
         _settled(unit, incident, decision, f"{ref(decision)} decided: {chosen}. Why: {why}")
         unit.post_in_incident(
             decision.incident_id,
-            "decision_made",
-            ref=ref(decision),
-            question=decision.question,
-            outcome=chosen,
-            by=actor,
-            why=why,
+            said.DecisionMade(ref(decision), decision.question, chosen, actor, why),
         )
         return decision
 
@@ -238,20 +234,21 @@ def ref(decision: Decision) -> str:
     return rules.decision_ref(decision.number)
 
 
-def message_params(decision: Decision) -> dict[str, Any]:
+def asked_message(decision: Decision) -> said.DecisionAsked:
     """Everything the decision's message shows, so it can be drawn again after a change."""
-    return {
-        "decision_id": decision.id,
-        "ref": ref(decision),
-        "question": decision.question,
-        "options": decision.options,
-        "owner": decision.owner,
-        "due_at": decision.due_at.isoformat(),
-        "status": decision.status,
-        "outcome": decision.outcome,
-        "decided_by": decision.decided_by,
-        "rationale": decision.rationale,
-    }
+    assert decision.id is not None
+    return said.DecisionAsked(
+        decision_id=decision.id,
+        ref=ref(decision),
+        question=decision.question,
+        options=list(decision.options),
+        owner=decision.owner,
+        due_at=decision.due_at.isoformat(),
+        status=decision.status,
+        outcome=decision.outcome,
+        decided_by=decision.decided_by,
+        rationale=decision.rationale,
+    )
 
 
 # --- internals -----------------------------------------------------------------------------
@@ -329,7 +326,7 @@ def _settled(unit: Unit, incident: Incident, decision: Decision, log_text: str) 
             Op.UPDATE,
             incident_id=incident.id,
             depends_on=decision.message_outbox_id,
-            payload={"message": "decision", "params": message_params(decision)},
+            payload=asked_message(decision).encode(),
             sequence_key=f"decision:{decision.id}",
         )
     unit.log(incident.id, decision.decided_by or "warroom", "decision", log_text)

@@ -10,6 +10,7 @@ from app.domain.roles import COMMANDER
 from app.domain.status import Status
 from app.persistence.tables import Incident, RoleAssignment, StatusMilestone
 from app.services import cadence
+from app.services import outbox_messages as said
 from app.services.context import Op, ServiceContext, Unit
 
 MAX_TITLE = 150
@@ -112,14 +113,14 @@ def _plan_slack_steps(
     channel = unit.say(Op.CREATE_CHANNEL, incident_id=number)
     unit.say(Op.INVITE, incident_id=number, payload={"users": [incident.declared_by]})
     unit.refresh(number)
-    kickoff = unit.post_in_incident(number, "kickoff")
+    kickoff = unit.post_in_incident(number, said.Kickoff())
     kickoff.payload = {**kickoff.payload, "record_as": "kickoff", "pin": True}
     if not incident.private:
         unit.say(
             Op.POST,
             incident_id=number,
             channel=ctx.config.announcements_channel,
-            payload={"message": "announcement", "params": {}, "record_as": "announcement"},
+            payload={**said.Announcement().encode(), "record_as": "announcement"},
             depends_on=channel.id,  # it links to the channel
             sequence_key=f"channel:{ctx.config.announcements_channel}",
         )
@@ -129,7 +130,6 @@ def _plan_slack_steps(
         payload={
             "response_url": response_url,
             "user": incident.declared_by,
-            "message": "declared",
-            "params": {},
+            **said.Declared().encode(),
         },
     )

@@ -16,10 +16,11 @@ from sqlalchemy import Table, and_, exists, func, or_
 from sqlmodel import Session, col, select
 
 from app.domain.incident import IncidentSnapshot
-from app.domain.roles import COMMANDER
+from app.domain.roles import COMMANDER, COMMS
 from app.domain.text import escape, redact
 from app.persistence.tables import Incident, OutboxMessage
 from app.services import faults, timeline
+from app.services import outbox_messages as said
 from app.services.context import Op, ServiceContext, Unit
 from app.services.home import HomeData, home_data
 from app.services.lookup import current_holders, snapshot
@@ -51,6 +52,11 @@ class RetryLater(Exception):
 
 class GiveUp(Exception):
     """Slack refused in a way that retrying cannot fix."""
+
+
+class CannotRender(GiveUp):
+    """The row's message cannot be rendered (a stored message no version reads, a template
+    broken on disk): it never will be, so the row gives up at once, and someone is told."""
 
 
 class LeaseLost(Exception):
@@ -197,7 +203,7 @@ def _lease(
     needs_picture = (
         incident is not None
         and row.op in _NEEDS_INCIDENT
-        and row.payload.get("message") != "text"  # already rendered
+        and row.payload.get("message") != said.Text.KIND  # already rendered
     )
     return Work(
         id=row.id,
@@ -345,7 +351,7 @@ def _lifetime(work: Work) -> timedelta:
     return RESPONSE_URL_LIFETIME if work.op == Op.RESPOND.value else GIVE_UP_AFTER
 
 
-def mark_dead(ctx: ServiceContext, work: Work, error: str) -> None:
+def mark_dead(ctx: ServiceContext, work: Work, error: str, *, unrenderable: bool = False) -> None:
     """Give up on a row, and on the rows that can never happen without it."""
     with ctx.unit() as unit:
         row = unit.session.get(OutboxMessage, work.id)
@@ -357,25 +363,46 @@ def mark_dead(ctx: ServiceContext, work: Work, error: str) -> None:
         for waiting in _rows_that_need(unit.session, row):
             _bury(waiting, unit.now, f"not possible: outbox #{row.id} failed ({error})")
             unit.session.add(waiting)
-        _tell_who_can_act(unit, row, work, error)
+        if unrenderable:
+            _tell_unrenderable(unit, row, error)
+        else:
+            _tell_who_can_act(unit, row, work, error)
+
+
+def _tell_unrenderable(unit: Unit, row: OutboxMessage, error: str) -> None:
+    """Once per incident and kind of message, in the incident channel (plain words, which
+    always render), to its commander and comms."""
+    kind = str(row.payload.get("message") or row.op)
+    key = f"render:{row.incident_id}:{kind}"
+    if row.incident_id is None or not faults.note(unit, key, CannotRender(error), row.incident_id):
+        return
+    holders = current_holders(unit.session, row.incident_id)
+    people = {holders.get(COMMANDER), holders.get(COMMS)}
+    faults.tell(
+        unit,
+        row.incident_id,
+        people,
+        f"write a {kind} message, so it was not sent",
+        CannotRender(error),
+    )
 
 
 def _tell_who_can_act(unit: Unit, row: OutboxMessage, work: Work, error: str) -> None:
     """Once per episode (a fault noted until a later row there gets through): a channel that
     could not be created, an incident channel Warroom can no longer post in (archived, deleted,
     Warroom removed), an audience channel left in silence."""
-    incident_id, said = row.incident_id, escape(error)
+    incident_id, shown = row.incident_id, escape(error)
     if incident_id is None:
         return
     if row.op == Op.CREATE_CHANNEL.value and work.incident is not None:
-        unit.direct_message(incident_id, work.incident.declared_by, "channel_failed", error=error)
+        unit.direct_message(incident_id, work.incident.declared_by, said.ChannelFailed(error))
     elif row.channel is None and faults.note(unit, _where(row), GiveUp(error), incident_id):
         commander = current_holders(unit.session, incident_id).get(COMMANDER)
         if commander:
             unit.post_text(
                 incident_id,
                 f":warning: Warroom can no longer post in the channel of INC-{incident_id} "
-                f"(Slack said `{said}`), so its updates and reminders there are lost. If it "
+                f"(Slack said `{shown}`), so its updates and reminders there are lost. If it "
                 "was archived by mistake, unarchive it and invite Warroom back.",
                 channel=commander,
             )
@@ -384,7 +411,7 @@ def _tell_who_can_act(unit: Unit, row: OutboxMessage, work: Work, error: str) ->
         unit.post_text(  # an audience is left in silence: say so where people look
             incident_id,
             f":warning: The {audience} update could not be posted to {escape(row.channel or '')} "
-            f"(Slack said `{said}`). Check `audiences.{audience}.channel` in the "
+            f"(Slack said `{shown}`). Check `audiences.{audience}.channel` in the "
             "configuration, and invite Warroom if the channel is private.",
         )
 

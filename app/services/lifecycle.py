@@ -10,6 +10,7 @@ from app.domain.roles import COMMANDER
 from app.domain.status import Status, check_transition, parse_status
 from app.persistence.tables import Incident, StatusMilestone
 from app.services import cadence, closing, decisions
+from app.services import outbox_messages as said
 from app.services.context import ServiceContext, Unit
 from app.services.lookup import current_holders, incident_in_channel
 
@@ -43,12 +44,7 @@ def change_severity(
         )
         cadence.reschedule(ctx, unit, incident)  # e.g. sev3 → sev1 after 40 quiet minutes: due now
         unit.post_in_incident(
-            incident.id,
-            "severity_changed",
-            before=before,
-            after=severity.key,
-            reason=reason,
-            by=actor,
+            incident.id, said.SeverityChanged(before, severity.key, reason, actor)
         )
         unit.refresh(incident.id)
         return Changed(incident.ref, before, severity.key)
@@ -68,7 +64,7 @@ def change_status(
                 f"{incident.ref} is resolved; reopen it first with `/incident reopen <reason>`."
             )
         check_transition(before, status, reason)
-        _move(unit, incident, status, reason, actor, "status_changed")
+        _move(unit, incident, status, reason, actor, said.StatusChanged)
         return Changed(incident.ref, before.value, status.value)
 
 
@@ -91,7 +87,7 @@ def reopen(ctx: ServiceContext, channel_id: str, reason: str, actor: str) -> Cha
         incident = _managed_incident(ctx, unit, channel_id, actor, "reopen the incident")
         if incident.status != Status.RESOLVED.value:
             raise InvalidInput(f"{incident.ref} is not resolved, so there is nothing to reopen.")
-        _move(unit, incident, Status.INVESTIGATING, reason, actor, "reopened")
+        _move(unit, incident, Status.INVESTIGATING, reason, actor, said.Reopened)
         cadence.reschedule(ctx, unit, incident)
         return Changed(incident.ref, Status.RESOLVED.value, Status.INVESTIGATING.value)
 
@@ -107,7 +103,12 @@ def _managed_incident(
 
 
 def _move(
-    unit: Unit, incident: Incident, status: Status, reason: str, actor: str, message: str | None
+    unit: Unit,
+    incident: Incident,
+    status: Status,
+    reason: str,
+    actor: str,
+    notice: type[said.Moved] | None,
 ) -> None:
     assert incident.id is not None
     before = incident.status
@@ -124,8 +125,6 @@ def _move(
         "status",
         f"Status {before} → {status.value}" + (f": {reason}" if reason else ""),
     )
-    if message:
-        unit.post_in_incident(
-            incident.id, message, before=before, after=status.value, reason=reason, by=actor
-        )
+    if notice is not None:
+        unit.post_in_incident(incident.id, notice(before, status.value, reason, actor))
     unit.refresh(incident.id)

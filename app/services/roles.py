@@ -20,6 +20,7 @@ from app.domain.permissions import (
 from app.domain.roles import COMMANDER, COMMS, Role
 from app.domain.text import mention
 from app.persistence.tables import Incident, RoleAssignment
+from app.services import outbox_messages as said
 from app.services.context import Op, ServiceContext, Unit
 from app.services.lookup import current_holders, incident_in_channel, role_history, snapshot
 
@@ -90,7 +91,7 @@ def unassign_role(ctx: ServiceContext, channel_id: str, role_key: str, actor: st
         unit.log(
             incident.id, actor, "role", f"{role.title}: {holder} stepped down", people=[holder]
         )
-        unit.post_in_incident(incident.id, "role_unassigned", role=role.key, user=holder, by=actor)
+        unit.post_in_incident(incident.id, said.RoleUnassigned(role.key, holder, actor))
         unit.refresh(incident.id)
         return RoleChange(incident.ref, role.key, None, holder)
 
@@ -153,8 +154,6 @@ def _announce_assignment(
     change = f"{role.title}: {user_id}" + (f" (was {previous})" if previous else "")
     unit.log(incident.id, actor, "role", change, people=[user_id, previous])
     unit.say(Op.INVITE, incident_id=incident.id, payload={"users": [user_id]})
-    unit.post_in_incident(
-        incident.id, "role_assigned", role=role.key, user=user_id, previous=previous, by=actor
-    )
-    unit.direct_message(incident.id, user_id, "role_instructions", role=role.key, by=actor)
+    unit.post_in_incident(incident.id, said.RoleAssigned(role.key, user_id, actor, previous))
+    unit.direct_message(incident.id, user_id, said.RoleInstructions(role.key, actor))
     unit.refresh(incident.id)

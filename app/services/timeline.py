@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from app.domain.errors import InvalidInput
 from app.domain.text import clean_text
 from app.persistence.tables import Incident, TimelineEntry
+from app.services import outbox_messages as said
 from app.services.context import Op, ServiceContext
 from app.services.events import remember
 from app.services.lookup import incident_in_channel
@@ -35,7 +36,7 @@ def add_note(ctx: ServiceContext, channel_id: str, text: str, actor: str) -> str
         incident = incident_in_channel(unit.session, channel_id)
         assert incident.id is not None
         unit.log(incident.id, actor, "note", note)
-        unit.post_in_incident(incident.id, "note_added", text=note, by=actor)
+        unit.post_in_incident(incident.id, said.NoteAdded(note, actor))
         return incident.ref
 
 

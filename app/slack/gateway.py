@@ -18,8 +18,17 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from app.domain.channel_names import incident_channel_name
+from app.domain.incident import IncidentSnapshot
+from app.services import outbox_messages as said
 from app.services.context import Op
-from app.services.delivery import GiveUp, RetryLater, Work, describe_error, retry_delay
+from app.services.delivery import (
+    CannotRender,
+    GiveUp,
+    RetryLater,
+    Work,
+    describe_error,
+    retry_delay,
+)
 from app.slack.api_errors import retry_after, slack_error_code, slack_status
 from app.slack.blocks.common import Message
 from app.slack.blocks.home import home_view
@@ -81,6 +90,20 @@ class SlackGateway:
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             error = f"network: {describe_error(exc)}"
             raise RetryLater(retry_delay(work.attempts), error, landed=None) from exc
+
+    def _render_row(self, work: Work) -> Message:
+        """The row's message, rendered; one that cannot be rendered never will be."""
+        try:
+            message = said.decode(work.payload)
+        except said.Undeliverable as exc:
+            raise CannotRender(str(exc)) from exc
+        return self._render(message, work.incident)
+
+    def _render(self, message: said.Said, incident: IncidentSnapshot | None) -> Message:
+        try:
+            return self.book.render(message, incident)
+        except Exception as exc:  # a bug or a template broken on disk: give up, and tell
+            raise CannotRender(f"{message.KIND}: {describe_error(exc)}") from exc
 
     async def _step(self, work: Work, name: str, act: Step, *, more: bool = True) -> dict[str, Any]:
         """One step of a row that makes several Slack calls. A step an earlier attempt finished
@@ -171,11 +194,11 @@ class SlackGateway:
             channel, check = slack.channel_id, work.attempts > 1
             steps["topic"] = lambda: self._set_topic(channel, topic, check_first=check)
         if slack.channel_id and slack.kickoff_ts:
-            kickoff = self.book.render("kickoff", incident, {})
+            kickoff = self._render(said.Kickoff(), incident)
             where = (slack.channel_id, slack.kickoff_ts)
             steps["kickoff"] = lambda: self._update(*where, kickoff)
         if slack.announcement_channel_id and slack.announcement_ts:
-            announcement = self.book.render("announcement", incident, {})
+            announcement = self._render(said.Announcement(), incident)
             shown = (slack.announcement_channel_id, slack.announcement_ts)
             steps["announcement"] = lambda: self._update(*shown, announcement)
         # Every step runs to its end before the row is handed back, failed or not.
@@ -200,9 +223,7 @@ class SlackGateway:
     async def _update_posted(self, work: Work) -> dict[str, Any]:
         """Edit the message the row it depends on posted (e.g. a decision's buttons give way
         to its outcome); editing is idempotent, so a retry is harmless."""
-        message = self.book.render(
-            work.payload["message"], work.incident, work.payload.get("params", {})
-        )
+        message = self._render_row(work)
         posted = work.dependency
         await self._update(posted["channel"], posted["ts"], message)
         return {"channel": posted["channel"], "ts": posted["ts"]}
@@ -223,9 +244,7 @@ class SlackGateway:
     async def _post(self, work: Work) -> dict[str, Any]:
         """Post once (an uncertain earlier attempt is looked for first), then pin if asked:
         the post is recorded before the pin, so a failed pin retries only the pin."""
-        message = self.book.render(
-            work.payload["message"], work.incident, work.payload.get("params", {})
-        )
+        message = self._render_row(work)
         pin = bool(work.payload.get("pin"))
         target = _need(work.target)
         posted = await self._step(
@@ -305,9 +324,7 @@ class SlackGateway:
         url = work.payload.get("response_url")
         if url and work.maybe_sent and "response_url" not in work.progress:
             return {"skipped": "an earlier attempt may have been shown"}
-        message = self.book.render(
-            work.payload["message"], _need(work.incident), work.payload.get("params", {})
-        )
+        message = self._render_row(work)
         if url:
             tried = work.progress.get("response_url") or await self._via_response_url(
                 work, url, message

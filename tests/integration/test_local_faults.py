@@ -11,6 +11,7 @@ import pytest
 
 from app.config import SHIPPED_TEMPLATES
 from app.persistence.tables import Fault, OutboxMessage
+from app.services.context import Op
 from tests.fakes.slack_api import FakeSlack
 from tests.harness import Warroom
 
@@ -140,3 +141,53 @@ async def test_a_garbled_answer_from_slack_puts_no_token_in_the_database_or_log(
     assert errors and all("ClientResponseError" in e for e in errors), errors
     assert not any("xoxb" in e or "Authorization" in e for e in errors)
     assert warroom.fake.bot_token not in caplog.text
+
+
+async def test_a_message_that_cannot_be_read_gives_up_at_once_and_holds_nothing_back(
+    warroom: Warroom,
+) -> None:
+    """A row written by an older version (a key since renamed) is dead on its first attempt,
+    told once, and the posts behind it in its channel go out."""
+    await warroom.command("declare sev2 Fraud model precision dropped 15%")
+    await warroom.settle()
+    channel = warroom.incident_channel(1).id
+    with warroom.app.ctx.unit() as unit:
+        for _ in range(2):
+            unit.say(
+                Op.POST,
+                incident_id=1,
+                payload={"message": "note_added", "params": {"txt": "old shape", "by": "U0X"}},
+                sequence_key="incident:1",
+            )
+    await warroom.command("note rolled back to v41", channel=channel)
+    await warroom.settle()
+    dead = [r for r in warroom.rows(OutboxMessage) if r.status == "dead"]
+    assert [r.attempts for r in dead] == [1, 1]
+    assert all("unexpected fields ['txt']" in r.last_error for r in dead)
+    assert any("rolled back to v41" in t for t in warroom.texts(channel))
+    told = [t for t in warroom.texts(channel) if "could not write a note_added message" in t]
+    assert len(told) == 1 and "<@U0ALICE01>" in told[0]
+
+
+async def test_a_kickoff_template_broken_on_disk_kills_the_refresh_not_the_channel(
+    own_templates: tuple[Warroom, Path],
+) -> None:
+    room, folder = own_templates
+    await room.command("declare sev2 Fraud model precision dropped 15%")
+    await room.settle()
+    channel = room.incident_channel(1).id
+    kickoff = folder / "kickoff.j2"
+    good = kickoff.read_text()
+    kickoff.write_text(BROKEN)
+    await room.command("severity sev1 losses accruing", channel=channel)
+    await room.command("status contained rolled back", channel=channel)
+    await room.settle()
+    refreshes = [r for r in room.rows(OutboxMessage) if r.op == "refresh" and r.status == "dead"]
+    assert refreshes and all(r.attempts == 1 for r in refreshes)
+    assert any("Status now" in t for t in room.texts(channel))  # notices still went out
+    told = [t for t in room.texts(channel) if "could not write a refresh message" in t]
+    assert len(told) == 1 and "kickoff.j2" in told[0]
+    kickoff.write_text(good)
+    await room.command("status remediating retraining", channel=channel)
+    await room.settle()
+    assert "Remediating" in str(room.fake.messages(channel)[0].blocks)  # the kickoff caught up

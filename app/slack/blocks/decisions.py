@@ -10,6 +10,7 @@ from typing import Any
 from app.domain.decisions import DecisionStatus
 from app.domain.errors import InvalidInput
 from app.domain.text import clean_text, escape, mention, truncate
+from app.services import outbox_messages as said
 from app.slack.blocks.common import (
     Block,
     Message,
@@ -36,31 +37,31 @@ def _when(iso: str) -> str:
     return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{moment:%H:%M} UTC>"
 
 
-def decision_message(p: dict[str, Any]) -> Message:
+def decision_message(m: said.DecisionAsked) -> Message:
     """The decision as posted in the incident channel; redrawn when it is settled."""
-    question = escape(p["question"])
-    if p["status"] == DecisionStatus.PENDING:
-        text = f":question: *{p['ref']}* · {question}"
+    question = escape(m.question)
+    if m.status == DecisionStatus.PENDING:
+        text = f":question: *{m.ref}* · {question}"
         blocks = [
-            section(f"{text}\nOwner {mention(p['owner'])} · due {_when(p['due_at'])}"),
+            section(f"{text}\nOwner {mention(m.owner)} · due {_when(m.due_at)}"),
             {
                 "type": "actions",
-                "block_id": f"decision-{p['decision_id']}",
-                "elements": [_button(p["decision_id"], n, o) for n, o in enumerate(p["options"])],
+                "block_id": f"decision-{m.decision_id}",
+                "elements": [_button(m.decision_id, n, o) for n, o in enumerate(m.options)],
             },
-            context(f"Or type `/incident decide {p['ref']} <option> <one-line reason>`."),
+            context(f"Or type `/incident decide {m.ref} <option> <one-line reason>`."),
         ]
-        return Message(text=fallback(f"{p['ref']}: {question}"), blocks=blocks)
+        return Message(text=fallback(f"{m.ref}: {question}"), blocks=blocks)
     outcome = {
-        DecisionStatus.DECIDED: f":white_check_mark: *Decided: {escape(p['outcome'] or '')}*",
+        DecisionStatus.DECIDED: f":white_check_mark: *Decided: {escape(m.outcome or '')}*",
         DecisionStatus.CLOSED: ":heavy_multiplication_x: *Closed without a decision*",
         DecisionStatus.CARRIED: ":arrow_right: *Carried over to follow-up*",
-    }[DecisionStatus(p["status"])]
-    why = f": {escape(p['rationale'])}" if p.get("rationale") else ""
-    by = f" by {mention(p['decided_by'])}" if p.get("decided_by") else ""
+    }[DecisionStatus(m.status)]
+    why = f": {escape(m.rationale)}" if m.rationale else ""
+    by = f" by {mention(m.decided_by)}" if m.decided_by else ""
     return Message(
-        text=fallback(f"{p['ref']} {p['status']}: {question}"),
-        blocks=[section(f"*{p['ref']}* · {question}\n{outcome}{by}{why}")],
+        text=fallback(f"{m.ref} {m.status}: {question}"),
+        blocks=[section(f"*{m.ref}* · {question}\n{outcome}{by}{why}")],
     )
 
 
@@ -76,10 +77,10 @@ def _button(decision_id: int, n: int, option: str) -> dict[str, Any]:
     return button
 
 
-def decision_made(p: dict[str, Any]) -> Message:
+def decision_made(m: said.DecisionMade) -> Message:
     text = (
-        f":white_check_mark: *{p['ref']}* decided by {mention(p['by'])}: "
-        f"*{escape(p['outcome'])}*. Why: {escape(p['why'])}"
+        f":white_check_mark: *{m.ref}* decided by {mention(m.by)}: "
+        f"*{escape(m.outcome)}*. Why: {escape(m.why)}"
     )
     return Message(text=fallback(text), blocks=[section(text)])
 

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
-from app.domain.durations import humanize
 from app.domain.incident import IncidentSnapshot
 from app.domain.severity import SeverityScale
 from app.domain.status import Status
 from app.domain.text import escape, mention
+from app.services import outbox_messages as said
 from app.slack.blocks.common import Message, context, fallback, section
-
-Params = dict[str, Any]
 
 
 def _notice(text: str, *detail: str) -> Message:
@@ -22,79 +17,57 @@ def _notice(text: str, *detail: str) -> Message:
     return Message(text=fallback(text), blocks=blocks)
 
 
-def _reason(params: Params) -> str:
-    reason = (params.get("reason") or "").strip()
-    return f": {escape(reason)}" if reason else ""
+def _reason(reason: str) -> str:
+    return f": {escape(reason.strip())}" if reason.strip() else ""
 
 
-def severity_changed(incident: IncidentSnapshot, p: Params, scale: SeverityScale) -> Message:
-    before, after = scale.describe(p["before"]), scale.describe(p["after"])
+def severity_changed(m: said.SeverityChanged, scale: SeverityScale) -> Message:
+    before, after = scale.describe(m.before), scale.describe(m.after)
     raised = after.rank < before.rank
     arrow, verb = (":arrow_up:", "raised") if raised else (":arrow_down:", "lowered")
     return _notice(
         f"{arrow} *Severity {verb}* {before.key.upper()} → *{after.display}* "
-        f"by {mention(p['by'])}{_reason(p)}"
+        f"by {mention(m.by)}{_reason(m.reason)}"
     )
 
 
-def status_changed(incident: IncidentSnapshot, p: Params) -> Message:
-    before, after = Status(p["before"]), Status(p["after"])
+def status_changed(m: said.StatusChanged) -> Message:
+    before, after = Status(m.before), Status(m.after)
     regression = after.order < before.order
     icon = ":rewind:" if regression else ":large_blue_circle:"
     word = "moved back" if regression else "now"
     return _notice(
         f"{icon} *Status {word}:* {before.label} → *{after.label}* "
-        f"by {mention(p['by'])}{_reason(p)}"
+        f"by {mention(m.by)}{_reason(m.reason)}"
     )
 
 
-def resolved(incident: IncidentSnapshot, p: Params) -> Message:
-    summary = (p.get("reason") or "").strip()
-    text = f":white_check_mark: *{incident.ref} resolved* by {mention(p['by'])}."
-    if summary:
-        text += f"\n*Summary:* {escape(summary)}"
-    return _notice(text, _durations(incident))
-
-
-def _durations(incident: IncidentSnapshot) -> str:
-    start = incident.declared_at
-
-    def since(status: Status) -> str:
-        reached: datetime | None = incident.milestones.get(status.value)
-        return humanize(reached - start) if reached else "not recorded"
-
-    return (
-        f"Time to containment: {since(Status.CONTAINED)} · "
-        f"time to resolution: {since(Status.RESOLVED)}"
-    )
-
-
-def reopened(incident: IncidentSnapshot, p: Params) -> Message:
+def reopened(incident: IncidentSnapshot, m: said.Reopened) -> Message:
     return _notice(
-        f":leftwards_arrow_with_hook: *{incident.ref} reopened* by {mention(p['by'])}"
-        f"{_reason(p)}. Status is back to *Investigating*."
+        f":leftwards_arrow_with_hook: *{incident.ref} reopened* by {mention(m.by)}"
+        f"{_reason(m.reason)}. Status is back to *Investigating*."
     )
 
 
-def role_assigned(incident: IncidentSnapshot, p: Params, role_title: str) -> Message:
-    text = f":bust_in_silhouette: {mention(p['user'])} is now *{role_title}*"
-    if p.get("by") and p["by"] != p["user"]:
-        text += f", assigned by {mention(p['by'])}"
-    if p.get("previous"):
-        text += f" (taking over from {mention(p['previous'])})"
+def role_assigned(m: said.RoleAssigned, role_title: str) -> Message:
+    text = f":bust_in_silhouette: {mention(m.user)} is now *{role_title}*"
+    if m.by and m.by != m.user:
+        text += f", assigned by {mention(m.by)}"
+    if m.previous:
+        text += f" (taking over from {mention(m.previous)})"
     return _notice(text + ".")
 
 
-def role_unassigned(incident: IncidentSnapshot, p: Params, role_title: str) -> Message:
-    by = "" if p["by"] == p["user"] else f" (freed by {mention(p['by'])})"
+def role_unassigned(m: said.RoleUnassigned, role_title: str) -> Message:
+    by = "" if m.by == m.user else f" (freed by {mention(m.by)})"
     return _notice(
-        f":bust_in_silhouette: {mention(p['user'])} is no longer *{role_title}*{by}. "
-        f"The role is unfilled: `/incident assign {escape(p['role'])} @someone`."
+        f":bust_in_silhouette: {mention(m.user)} is no longer *{role_title}*{by}. "
+        f"The role is unfilled: `/incident assign {escape(m.role)} @someone`."
     )
 
 
-def note_added(incident: IncidentSnapshot, p: Params) -> Message:
-    return _notice(f":memo: *Note* from {mention(p['by'])}: {escape(p['text'])}")
+def note_added(m: said.NoteAdded) -> Message:
+    return _notice(f":memo: *Note* from {mention(m.by)}: {escape(m.text)}")
 
 
 def declared(incident: IncidentSnapshot) -> Message:
@@ -107,9 +80,9 @@ def declared(incident: IncidentSnapshot) -> Message:
     )
 
 
-def channel_failed(incident: IncidentSnapshot, p: Params) -> Message:
+def channel_failed(incident: IncidentSnapshot, m: said.ChannelFailed) -> Message:
     return _notice(
         f":warning: I recorded *{incident.ref}* but could not create its channel "
-        f"(Slack said `{escape(str(p.get('error', 'unknown')))}`). Ask a workspace admin to "
+        f"(Slack said `{escape(m.error)}`). Ask a workspace admin to "
         "let Warroom create channels, then declare again."
     )

@@ -1,0 +1,188 @@
+"""What Warroom says in Slack, as typed values: one frozen dataclass per kind of message.
+
+Use cases write these into the outbox (`encode`); the gateway reads them back (`decode`) and
+renders them. A field renamed on one side is a type error on the other, not a KeyError in a
+row retried for a day. A stored message that no longer decodes (written by an older version,
+or corrupted) raises Undeliverable: the row gives up at once and someone is told.
+
+Each kind has a KIND tag, stored with it, and a VERSION: change a kind's fields and bump its
+version, so rows written before are recognised as undeliverable rather than misread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any, ClassVar
+
+
+class Undeliverable(ValueError):
+    """A stored message that can never be rendered: give up on its row, never retry."""
+
+
+@dataclass(frozen=True)
+class Said:
+    KIND: ClassVar[str] = ""
+    VERSION: ClassVar[int] = 1
+
+    def encode(self) -> dict[str, Any]:
+        return {"message": self.KIND, "v": self.VERSION, "params": asdict(self)}
+
+
+@dataclass(frozen=True)
+class Text(Said):
+    """Words already rendered from a template (an update, a reminder), posted as they are."""
+
+    KIND = "text"
+    text: str
+    audience: str | None = None  # the audience an update was for
+
+
+@dataclass(frozen=True)
+class Kickoff(Said):
+    """The pinned message in the incident channel, drawn from the incident's current state."""
+
+    KIND = "kickoff"
+
+
+@dataclass(frozen=True)
+class Announcement(Said):
+    KIND = "announcement"
+
+
+@dataclass(frozen=True)
+class Declared(Said):
+    """The declarer's confirmation."""
+
+    KIND = "declared"
+
+
+@dataclass(frozen=True)
+class Moved(Said):
+    """A change of severity or status: before, after, why and by whom."""
+
+    before: str
+    after: str
+    reason: str
+    by: str
+
+
+@dataclass(frozen=True)
+class SeverityChanged(Moved):
+    KIND = "severity_changed"
+
+
+@dataclass(frozen=True)
+class StatusChanged(Moved):
+    KIND = "status_changed"
+
+
+@dataclass(frozen=True)
+class Reopened(Moved):
+    KIND = "reopened"
+
+
+@dataclass(frozen=True)
+class RoleAssigned(Said):
+    KIND = "role_assigned"
+    role: str
+    user: str
+    by: str
+    previous: str | None = None
+
+
+@dataclass(frozen=True)
+class RoleUnassigned(Said):
+    KIND = "role_unassigned"
+    role: str
+    user: str
+    by: str
+
+
+@dataclass(frozen=True)
+class RoleInstructions(Said):
+    """By DM to the person who now holds a role."""
+
+    KIND = "role_instructions"
+    role: str
+    by: str
+
+
+@dataclass(frozen=True)
+class NoteAdded(Said):
+    KIND = "note_added"
+    text: str
+    by: str
+
+
+@dataclass(frozen=True)
+class ChannelFailed(Said):
+    """By DM to the declarer: the record exists, its channel could not be created."""
+
+    KIND = "channel_failed"
+    error: str
+
+
+@dataclass(frozen=True)
+class DecisionAsked(Said):
+    """A decision with a button per option; redrawn with its outcome once it is settled."""
+
+    KIND = "decision"
+    decision_id: int
+    ref: str
+    question: str
+    options: list[str]
+    owner: str
+    due_at: str  # ISO 8601
+    status: str
+    outcome: str | None = None
+    decided_by: str | None = None
+    rationale: str = ""
+
+
+@dataclass(frozen=True)
+class DecisionMade(Said):
+    KIND = "decision_made"
+    ref: str
+    question: str
+    outcome: str
+    by: str
+    why: str
+
+
+KINDS: dict[str, type[Said]] = {
+    kind.KIND: kind
+    for kind in (
+        Text,
+        Kickoff,
+        Announcement,
+        Declared,
+        SeverityChanged,
+        StatusChanged,
+        Reopened,
+        RoleAssigned,
+        RoleUnassigned,
+        RoleInstructions,
+        NoteAdded,
+        ChannelFailed,
+        DecisionAsked,
+        DecisionMade,
+    )
+}
+
+
+def decode(payload: dict[str, Any]) -> Said:
+    """The message an outbox row carries; Undeliverable when it cannot be read back."""
+    kind = KINDS.get(str(payload.get("message")))
+    if kind is None:
+        raise Undeliverable(f"no message kind {payload.get('message')!r}")
+    version = payload.get("v", 1)  # rows written before versions were recorded are v1
+    if version != kind.VERSION:
+        raise Undeliverable(f"{kind.KIND} v{version} is not v{kind.VERSION}")
+    params = payload.get("params") or {}
+    known = {f.name for f in fields(kind)}
+    if not isinstance(params, dict) or set(params) - known:
+        raise Undeliverable(f"{kind.KIND}: unexpected fields {sorted(set(params) - known)}")
+    try:
+        return kind(**params)
+    except TypeError as exc:
+        raise Undeliverable(f"{kind.KIND}: {exc}") from None

@@ -1,0 +1,102 @@
+"""Every kind of outbox message is a typed value that round-trips, and has a renderer."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from app.config import SHIPPED_TEMPLATES, WarroomConfig
+from app.rendering.samples import sample_incident
+from app.rendering.templates import TemplateRenderer
+from app.services import outbox_messages as said
+from app.slack.messages import MessageBook
+
+SAMPLE_VALUES: dict[str, Any] = {
+    "text": "Rolled back to v41 <!channel>",  # as typed: escaped when rendered
+    "audience": "business",
+    "before": "sev3",
+    "after": "sev1",
+    "reason": "losses accruing",
+    "by": "U0ALICE01",
+    "role": "tech-lead",
+    "user": "U0BOBBY01",
+    "previous": None,
+    "error": "restricted_action",
+    "decision_id": 7,
+    "ref": "D-1",
+    "question": "Roll back to v41?",
+    "options": ["Approve", "Reject"],
+    "owner": "U0ALICE01",
+    "due_at": datetime(2026, 11, 22, 3, tzinfo=UTC).isoformat(),
+    "status": "pending",
+    "outcome": "Approve",
+    "decided_by": None,
+    "rationale": "",
+    "why": "precision is known",
+}
+
+
+OVERRIDES: dict[type[said.Said], dict[str, Any]] = {
+    said.StatusChanged: {"before": "investigating", "after": "contained"},
+    said.Reopened: {"before": "resolved", "after": "investigating"},
+    said.Text: {"text": "Words a template rendered, escaped already"},
+}
+
+
+def sample(kind: type[said.Said]) -> said.Said:
+    values = {**SAMPLE_VALUES, **OVERRIDES.get(kind, {})}
+    return kind(**{f.name: values[f.name] for f in fields(kind)})
+
+
+@pytest.fixture
+def book() -> MessageBook:
+    config = WarroomConfig()
+    return MessageBook(
+        TemplateRenderer(SHIPPED_TEMPLATES), config.severity_scale(), config.role_catalog()
+    )
+
+
+@pytest.mark.parametrize("kind", list(said.KINDS.values()), ids=lambda k: k.KIND)
+def test_each_kind_round_trips_and_renders(kind: type[said.Said], book: MessageBook) -> None:
+    message = sample(kind)
+    assert said.decode(message.encode()) == message
+    config = WarroomConfig()
+    incident = sample_incident(config.severity_scale(), config.role_catalog())
+    rendered = book.render(message, incident)
+    assert rendered.text and rendered.blocks
+    assert "<!channel>" not in str(rendered.blocks)  # user text is escaped on the way out
+
+
+def test_a_kind_without_a_renderer_stops_start_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Forgotten(said.Said):
+        KIND = "forgotten"
+
+    monkeypatch.setitem(said.KINDS, Forgotten.KIND, Forgotten)
+    config = WarroomConfig()
+    with pytest.raises(RuntimeError, match="forgotten"):
+        MessageBook(
+            TemplateRenderer(SHIPPED_TEMPLATES), config.severity_scale(), config.role_catalog()
+        )
+
+
+def test_rows_written_before_versions_were_recorded_still_read() -> None:
+    payload = {"message": "note_added", "params": {"text": "PSI 0.31", "by": "U0ALICE01"}}
+    assert said.decode(payload) == said.NoteAdded("PSI 0.31", "U0ALICE01")
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"message": "no_such_kind", "params": {}},
+        {"message": "note_added", "params": {"txt": "renamed", "by": "U0ALICE01"}},
+        {"message": "note_added", "params": {"by": "U0ALICE01"}},
+        {"message": "note_added", "v": 2, "params": {"text": "x", "by": "U0ALICE01"}},
+        {"message": "note_added", "params": ["not", "a", "mapping"]},
+    ],
+)
+def test_a_message_that_cannot_be_read_back_is_undeliverable(payload: dict[str, Any]) -> None:
+    with pytest.raises(said.Undeliverable):
+        said.decode(payload)
