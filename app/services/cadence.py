@@ -16,7 +16,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.domain.audiences import Audience
-from app.domain.cadence import next_due, overdue_after
+from app.domain.cadence import next_due, plan
 from app.domain.durations import humanize
 from app.domain.permissions import publishing_contacts
 from app.domain.roles import COMMANDER, COMMS
@@ -58,15 +58,15 @@ def schedule(ctx: ServiceContext, row: AudienceClock, incident: Incident) -> Non
         and incident.status != Status.RESOLVED.value
         and audience.applies(incident.severity, incident.private, ctx.severities)
     )
-    row.due_at = next_due(row.last_update_at, severity) if follows else None
-    if row.due_at is None or audience is None:
-        row.wake_at = None
-    elif audience.sent_automatically or row.reminded_at is None:
-        row.wake_at = row.due_at
-    elif row.overdue_told_at is None:
-        row.wake_at = overdue_after(row.due_at, severity)
-    else:
-        row.wake_at = None
+    planned = plan(
+        row.last_update_at,
+        severity,
+        follows=follows,
+        automatic=audience is not None and audience.sent_automatically,
+        reminded=row.reminded_at is not None,
+        overdue_told=row.overdue_told_at is not None,
+    )
+    row.due_at, row.wake_at = planned.due_at, planned.wake_at
 
 
 def updated(ctx: ServiceContext, row: AudienceClock, incident: Incident, now: datetime) -> None:

@@ -4,7 +4,7 @@ import pytest
 
 from app.config import ConfigError, WarroomConfig, parse_config
 from app.domain.audiences import Audience
-from app.domain.cadence import is_due, next_due, overdue_after
+from app.domain.cadence import ClockPlan, is_due, next_due, overdue_after, plan
 
 CONFIG = WarroomConfig()
 SCALE = CONFIG.severity_scale()
@@ -21,6 +21,29 @@ def test_overdue_is_half_an_interval_after_due() -> None:
     due = T0 + timedelta(minutes=30)
     assert overdue_after(due, SCALE.get("sev2")) == due + timedelta(minutes=15)
     assert overdue_after(due, SCALE.get("sev4")) is None
+
+
+def test_an_automatic_audience_wakes_when_its_update_is_due() -> None:
+    sev2 = SCALE.get("sev2")
+    due = T0 + timedelta(minutes=30)
+    flags = {"follows": True, "automatic": True, "reminded": False, "overdue_told": False}
+    assert plan(T0, sev2, **flags) == ClockPlan(due, due)
+
+
+def test_a_manual_audience_is_reminded_then_told_overdue_then_left_alone() -> None:
+    sev2 = SCALE.get("sev2")
+    due = T0 + timedelta(minutes=30)
+    manual = {"follows": True, "automatic": False}
+    assert plan(T0, sev2, **manual, reminded=False, overdue_told=False) == ClockPlan(due, due)
+    overdue = due + timedelta(minutes=15)
+    assert plan(T0, sev2, **manual, reminded=True, overdue_told=False) == ClockPlan(due, overdue)
+    assert plan(T0, sev2, **manual, reminded=True, overdue_told=True) == ClockPlan(due, None)
+
+
+def test_an_audience_that_does_not_follow_or_a_severity_without_cadence_has_nothing_due() -> None:
+    flags = {"automatic": True, "reminded": False, "overdue_told": False}
+    assert plan(T0, SCALE.get("sev1"), follows=False, **flags) == ClockPlan(None, None)
+    assert plan(T0, SCALE.get("sev4"), follows=True, **flags) == ClockPlan(None, None)
 
 
 def test_a_due_time_in_the_past_is_due_now() -> None:
