@@ -119,6 +119,7 @@ def sample_contexts(
             "audiences": ["Customer"],
             "due": slack_date(now),
             "silent_for": "45m",
+            "owners": Markup("<@U0SAMPLE3>"),
         },
         "reminders/decision_due": lambda: {
             **base,

@@ -292,12 +292,10 @@ class _Tick:
         if not rows:
             return
         assert self.incident.id is not None
-        picture = self.composer.picture
-        owners = publishing_contacts(picture.holder(COMMS), picture.commander, self.ctx.publishers)
         text = self.composer.render(
             "reminders/update_due",
             self.now,
-            owners=Markup(" ".join(owners)),
+            owners=self._who_can_publish(),
             audiences=self._titles(rows),
             due=_date(min(r.due_at or self.now for r in rows)),
         )
@@ -315,8 +313,14 @@ class _Tick:
             audiences=self._titles(rows),
             due=_date(min(r.due_at or self.now for r in rows)),
             silent_for=humanize(self.now - last),
+            owners=self._who_can_publish(),
         )
         self.unit.post_text(self.incident.id, text, channel=commander)
+
+    def _who_can_publish(self) -> Markup:
+        picture = self.composer.picture
+        owners = publishing_contacts(picture.holder(COMMS), picture.commander, self.ctx.publishers)
+        return Markup(" ".join(owners))
 
     def _titles(self, rows: list[AudienceClock]) -> list[str]:
         found = [self.ctx.audiences.get(r.audience) for r in rows]

@@ -145,3 +145,14 @@ async def test_after_downtime_each_incident_gets_one_catch_up_update(warroom: Wa
         await restarted.stop()
         warroom.seed = False
         await warroom.start()  # the fixture stops it again
+
+
+async def test_an_overdue_notice_without_comms_names_who_can_publish(warroom: Warroom) -> None:
+    channel = await declared(warroom, "declare sev1 Fraud model precision dropped 15%")
+    await warroom.tick(30)
+    await warroom.tick(15)
+    dm = warroom.fake.im_with(warroom.people.alice)
+    assert dm is not None
+    told = warroom.said(dm.id, "is overdue")
+    assert "_unassigned_" not in told and f"ask <@{warroom.people.alice}> to" in told
+    assert channel
