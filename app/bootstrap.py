@@ -75,7 +75,7 @@ def build_runtime(
     ctx = ServiceContext(Database(engine), config, clock, settings.templates_dir)
     ctx.groups = SlackUserGroups(directory_client(settings), clock)
     _check_templates(ctx)
-    book = MessageBook(ctx.templates, ctx.severities, ctx.roles)
+    book = MessageBook(ctx.templates, ctx.severities, ctx.roles, ctx.catalog)
     responder = Responder(settings.response_url_hosts)
     deps = SlackDeps(ctx, CommandParser(ctx.severities, ctx.roles), book, responder)
     gateway = SlackGateway(

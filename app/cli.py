@@ -53,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
     approve.add_argument("--by", required=True, help='who approves, e.g. "Dana Lee, Legal"')
     approve.add_argument("--on", type=date.fromisoformat, help="date (default: today)")
     approve.set_defaults(run=_templates_approve)
+    catalog = commands.add_parser("catalog", help="the catalog of models and business functions")
+    catalog_commands = catalog.add_subparsers(required=True, metavar="action")
+    catalog_commands.add_parser(
+        "check", help="validate the catalog; exits non-zero naming each problem"
+    ).set_defaults(run=_catalog_check)
     return parser
 
 
@@ -146,3 +151,21 @@ def _templates_approve(args: argparse.Namespace) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     raise SystemExit(main())
+
+
+def _catalog_check(args: argparse.Namespace) -> int:
+    from app.catalog_config import check_catalog
+    from app.config import read_raw_config
+    from app.domain.roles import BUILTIN_ROLES
+
+    raw, source = read_raw_config(Settings().config_path())
+    roles = {r.key for r in BUILTIN_ROLES} | set(raw.get("roles") or {})
+    problems = check_catalog(raw, roles)
+    for problem in problems:
+        print(f"FAIL {source}: {problem}", file=sys.stderr)
+    if problems:
+        return 1
+    config = load_config(Settings().config_path())  # the rest of the file must hold too
+    systems, functions = len(config.catalog), len(config.business_functions)
+    print(f"catalog OK: {systems} systems, {functions} business functions ({source})")
+    return 0

@@ -265,3 +265,17 @@ class JobRun(SQLModel, table=True):
     name: str = Field(primary_key=True)  # e.g. retention
     next_run_at: datetime = _time()
     last_run_at: datetime | None = _time(nullable=True)
+
+
+class AffectedSystem(SQLModel, table=True):
+    """A catalog system an incident affects (named by a person, or by an alert)."""
+
+    __tablename__ = "incident_systems"
+
+    incident_id: int = Field(foreign_key="incidents.id", primary_key=True)
+    system: str = Field(primary_key=True)  # a catalog key
+    added_by: str
+    added_at: datetime = _time()
+    # For a model in the registry: the version its alias pointed at when last looked at
+    # (when it was named, or after a rollback), e.g. "champion v12".
+    model_version: str | None = None

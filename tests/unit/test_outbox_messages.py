@@ -36,6 +36,17 @@ SAMPLE_VALUES: dict[str, Any] = {
     "decided_by": None,
     "rationale": "",
     "why": "precision is known",
+    "affected": ["fs-online"],
+    "downstream": ["fraud-scorer"],
+    "functions": ["risk"],
+    "versions": ["fraud-scorer: champion → v12 <!channel>"],
+    "added_by": "U0ALICE01",
+    "invited": ["U0DATA001"],
+    "current": "sev2",
+    "suggested": "sev1",
+    "tier": "critical",
+    "because": ["fraud-scorer"],
+    "raised_by": None,
 }
 
 
