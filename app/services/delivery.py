@@ -136,7 +136,7 @@ class _Pictures:
         assert incident.id is not None
         if incident.id not in self._snapshots:
             self._snapshots[incident.id] = snapshot(
-                self.session, incident, self.ctx.severities, self.ctx.roles
+                self.session, incident, self.ctx.severities, self.ctx.roles, self.ctx.catalog
             )
         return self._snapshots[incident.id]
 

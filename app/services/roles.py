@@ -121,7 +121,7 @@ def roster(ctx: ServiceContext, channel_id: str) -> Roster:
         incident = incident_in_channel(session, channel_id)
         assert incident.id is not None
         return Roster(
-            snapshot(session, incident, ctx.severities, ctx.roles),
+            snapshot(session, incident, ctx.severities, ctx.roles, ctx.catalog),
             role_history(session, incident.id),
         )
 

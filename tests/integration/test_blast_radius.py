@@ -228,3 +228,25 @@ async def test_a_catalog_past_a_hundred_systems_is_searched_as_people_type(
         assert offered == [f"model-14{n}" for n in range(10)]
     finally:
         await room.stop()
+
+
+async def test_updates_speak_business_to_business_and_systems_to_engineers(
+    catalogued: Warroom,
+) -> None:
+    room = catalogued
+    await room.command("declare sev1 Feature store outage --affects fs-online")
+    await room.settle()
+    channel = room.incident_channel(1).id
+    await room.tick(30)
+    business = room.texts(room.audience_channels["biz-updates"])[-1]
+    executive = room.texts(room.audience_channels["exec-updates"])[-1]
+    for words in (business, executive):
+        assert "Fraud &amp; risk" in words and "Retention offers" in words
+        assert "fs-online" not in words and "fraud-scorer" not in words
+    technical = room.said(channel, ":mega: *INC-1 update*")
+    assert "`fs-online`" in technical and "Fraud &amp; risk" not in technical
+    summary = await room.command("summary", channel=channel)
+    await room.settle()
+    assert "Customer support" in summary.everything and "fs-online" not in summary.everything
+    home = await room.open_home(room.people.alice, "EvHome1")
+    assert "Affects Fraud &amp; risk" in json.dumps(home)
