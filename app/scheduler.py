@@ -38,6 +38,17 @@ class Gateway(Protocol):
     async def deliver(self, work: Work) -> dict[str, Any]: ...
 
 
+class Routes:
+    """Each outbox row to what carries it out: Slack by default, another system by op (the
+    model registry moves an alias for a decided rollback)."""
+
+    def __init__(self, default: Gateway, by_op: dict[str, Gateway]) -> None:
+        self.default, self.by_op = default, by_op
+
+    async def deliver(self, work: Work) -> dict[str, Any]:
+        return await self.by_op.get(work.op, self.default).deliver(work)
+
+
 class Scheduler:
     def __init__(
         self,

@@ -279,3 +279,27 @@ class AffectedSystem(SQLModel, table=True):
     # For a model in the registry: the version its alias pointed at when last looked at
     # (when it was named, or after a rollback), e.g. "champion v12".
     model_version: str | None = None
+
+
+class Rollback(SQLModel, table=True):
+    """Moving a model's alias in the registry to another version, decided before it is done:
+    proposed (a decision is asked), then moving (decided "Roll back"), done or failed; or held
+    (decided otherwise, closed or carried). Before and after are kept for the audit."""
+
+    __tablename__ = "rollbacks"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incidents.id", index=True)
+    decision_id: int = Field(foreign_key="decisions.id", unique=True)
+    system: str  # the catalog key
+    mlflow_name: str
+    alias: str
+    from_version: int
+    to_version: int
+    undo_of: int | None = Field(default=None, foreign_key="rollbacks.id")
+    status: str = "proposed"  # proposed | moving | done | failed | held
+    proposed_by: str
+    proposed_at: datetime = _time()
+    done_at: datetime | None = _time(nullable=True)
+    result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    error: str = ""

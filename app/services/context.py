@@ -43,6 +43,7 @@ class Op(StrEnum):
     REFRESH_HOME = "refresh_home"  # a person's App Home redrawn from current state
     RESPOND = "respond"  # ephemeral reply through a response_url (DM when there is none)
     READ_PINNED = "read_pinned"  # read a :pushpin:ed message; its text goes to the timeline
+    MOVE_ALIAS = "move_alias"  # a decided rollback: move a model's alias in the registry
 
 
 @dataclass

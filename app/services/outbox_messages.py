@@ -174,6 +174,34 @@ class SeveritySuggested(Said):
     raised_by: str | None = None  # once someone pressed the button
 
 
+@dataclass(frozen=True)
+class RollbackDone(Said):
+    """A model's alias moved in the registry, read back and verified."""
+
+    KIND = "rollback_done"
+    system: str
+    mlflow_name: str
+    alias: str
+    before: int
+    after: int
+    before_run: str | None
+    after_run: str | None
+    by: str
+    why: str
+    decision: str  # D-n
+
+
+@dataclass(frozen=True)
+class RollbackFailed(Said):
+    KIND = "rollback_failed"
+    system: str
+    alias: str
+    from_version: int
+    to_version: int
+    error: str
+    decision: str
+
+
 KINDS: dict[str, type[Said]] = {
     kind.KIND: kind
     for kind in (
@@ -193,6 +221,8 @@ KINDS: dict[str, type[Said]] = {
         DecisionMade,
         BlastRadiusShown,
         SeveritySuggested,
+        RollbackDone,
+        RollbackFailed,
     )
 }
 

@@ -51,6 +51,8 @@ class MessageBook:
             said.DecisionMade: lambda i, m: decision_made(m),
             said.BlastRadiusShown: lambda i, m: impact.blast_radius_message(m, self.catalog),
             said.SeveritySuggested: lambda i, m: impact.severity_suggestion(m, severities),
+            said.RollbackDone: lambda i, m: impact.rollback_done(m),
+            said.RollbackFailed: lambda i, m: impact.rollback_failed(m),
         }
         missing = set(said.KINDS.values()) - set(self._renderers) - {said.Text}
         if missing:  # a kind added without a renderer stops start-up, not a live incident

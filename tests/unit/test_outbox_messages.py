@@ -47,6 +47,14 @@ SAMPLE_VALUES: dict[str, Any] = {
     "tier": "critical",
     "because": ["fraud-scorer"],
     "raised_by": None,
+    "system": "fraud-scorer",
+    "mlflow_name": "fraud-scorer",
+    "alias": "champion",
+    "before_run": "abc123",
+    "after_run": None,
+    "decision": "D-3",
+    "from_version": 12,
+    "to_version": 11,
 }
 
 
@@ -54,6 +62,7 @@ OVERRIDES: dict[type[said.Said], dict[str, Any]] = {
     said.StatusChanged: {"before": "investigating", "after": "contained"},
     said.Reopened: {"before": "resolved", "after": "investigating"},
     said.Text: {"text": "Words a template rendered, escaped already"},
+    said.RollbackDone: {"before": 12, "after": 11},
 }
 
 

@@ -143,3 +143,29 @@ def impact_reply(ref: str, radius: BlastRadius, versions: list[str]) -> Message:
     return Message(
         text=fallback(title), blocks=[section(title), *sections(radius_text(radius, versions), 6)]
     )
+
+
+def rollback_done(m: said.RollbackDone) -> Message:
+    runs = ""
+    if m.before_run or m.after_run:
+        runs = f" (run `{escape(m.before_run or '?')}` → `{escape(m.after_run or '?')}`)"
+    text = (
+        f":rewind: *`{escape(m.system)}` rolled back:* `{escape(m.alias)}` now points at "
+        f"*v{m.after}* (was v{m.before}){runs}, read back from the registry."
+    )
+    why = f"Decided by {mention(m.by)} in {m.decision}: {escape(m.why)}"
+    return Message(
+        text=fallback(text),
+        blocks=[section(text), context(why, f"Undo: `/incident rollback {m.system} --undo`")],
+    )
+
+
+def rollback_failed(m: said.RollbackFailed) -> Message:
+    text = (
+        f":x: *Rollback of `{escape(m.system)}` failed* ({m.decision}, `{escape(m.alias)}` "
+        f"v{m.from_version} → v{m.to_version}): {escape(m.error)}"
+    )
+    return Message(
+        text=fallback(text),
+        blocks=[section(text), context("Check the registry, then propose it again if needed.")],
+    )

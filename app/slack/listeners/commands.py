@@ -38,6 +38,7 @@ HANDLERS: dict[type, Callable[[handlers.Call, Any], Awaitable[None]]] = {
     models.Affects: handlers.affects,
     models.ShowImpact: handlers.show_impact,
     models.ShowCatalog: handlers.show_catalog,
+    models.Rollback: handlers.rollback,
 }
 
 

@@ -14,7 +14,16 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from app.domain.errors import InvalidInput
 from app.domain.text import escape, mention
-from app.services import decisions, impact, lifecycle, roles, summary, timeline, updates
+from app.services import (
+    decisions,
+    impact,
+    lifecycle,
+    roles,
+    rollbacks,
+    summary,
+    timeline,
+    updates,
+)
 from app.services.declare import Declaration, declare_incident
 from app.slack import parsing as p
 from app.slack import parsing_models as models
@@ -179,3 +188,7 @@ async def show_catalog(call: Call, cmd: models.ShowCatalog) -> None:
         return
     system, versions = await call.run(impact.describe_system, cmd.name)
     await call.reply(impact_blocks.system_message(system, catalog, versions))
+
+
+async def rollback(call: Call, cmd: models.Rollback) -> None:
+    await call.run(rollbacks.propose, call.channel, cmd.model, call.user, cmd.to_version, cmd.undo)
