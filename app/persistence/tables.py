@@ -225,3 +225,15 @@ class DigestRun(SQLModel, table=True):
     day: str = Field(primary_key=True)  # YYYY-MM-DD in the digest's time zone
     ran_at: datetime = _time()
     posted: bool = False
+
+
+class SeenRequest(SQLModel, table=True):
+    """Signed HTTP requests seen within the signature window, so that a replay of one is
+    dropped whichever replica it reaches. Rows older than the window are pruned: a replay that
+    late fails the signature's timestamp check anyway."""
+
+    __tablename__ = "seen_requests"
+
+    key: str = Field(primary_key=True)  # sha256 of the request's signature (see request_guard)
+    signed_at: datetime = _time(index=True)  # the request's own X-Slack-Request-Timestamp
+    seen_at: datetime = _time()
