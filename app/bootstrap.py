@@ -7,6 +7,7 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
@@ -22,6 +23,9 @@ from app.slack.deps import SlackDeps
 from app.slack.gateway import SlackGateway
 from app.slack.messages import MessageBook
 from app.slack.parsing import CommandParser
+from app.slack.replays import StoredSightings
+from app.slack.request_guard import RequestGuard
+from app.slack.signatures import WINDOW
 
 
 @dataclass
@@ -46,6 +50,11 @@ class Runtime:
     async def stop(self) -> None:
         await self.scheduler.stop()
         await self.deps.responder.close()
+
+    def http_guard(self) -> RequestGuard:
+        """The checks at the HTTP edge; Socket Mode requests are not signed and skip them."""
+        sightings = StoredSightings(self.ctx, timedelta(seconds=WINDOW))
+        return RequestGuard(self.settings.slack_signing_secret, sightings)
 
     async def healthy(self) -> bool:
         try:
