@@ -8,10 +8,13 @@ refused by the timestamp check before it gets here.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import Table, delete
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
 
 from app.persistence.tables import SeenRequest
 from app.services.context import ServiceContext
@@ -19,14 +22,27 @@ from app.services.context import ServiceContext
 log = logging.getLogger(__name__)
 
 
-def first_sighting(ctx: ServiceContext, key: str, signed_at: datetime, now: datetime) -> bool:
-    """Record the request; False when any replica recorded it already (a replay)."""
-    try:
-        with ctx.db.transaction() as session:
-            session.add(SeenRequest(key=key, signed_at=signed_at, seen_at=now))
-    except IntegrityError:
-        return False
-    return True
+def record_sightings(
+    ctx: ServiceContext, sightings: Sequence[tuple[str, datetime]], now: datetime
+) -> set[str]:
+    """Record (key, signed_at) pairs in one statement; returns the keys no replica had seen.
+    A key given twice counts once."""
+    if not sightings:
+        return set()
+    rows = {key: {"key": key, "signed_at": at, "seen_at": now} for key, at in sightings}
+    with ctx.db.transaction() as session:
+        result = session.connection().execute(_insert_new(ctx), list(rows.values()))
+        return set(result.scalars())
+
+
+def _insert_new(ctx: ServiceContext) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING key: one statement, compiled once, for any
+    number of rows (SQLAlchemy sends them as one multi-row INSERT)."""
+    dialect = sqlite if ctx.db.engine.dialect.name == "sqlite" else postgresql
+    table: Table = SeenRequest.__table__  # type: ignore[attr-defined]
+    return (
+        dialect.insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.key)
+    )
 
 
 def forget_older_than(ctx: ServiceContext, window: timedelta, now: datetime) -> None:

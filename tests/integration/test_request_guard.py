@@ -12,11 +12,13 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
+import httpx
 import pytest
 
-from app.persistence.tables import Incident, TimelineEntry
+from app.persistence.tables import Incident, SeenRequest, TimelineEntry
 from app.slack.request_guard import MAX_BODY, EdgeLimits
 from tests.fakes import requests as slack_requests
 from tests.harness import SIGNING_SECRET, Warroom
@@ -197,23 +199,42 @@ async def test_junk_is_refused_with_one_short_log_line(
 # -- replays ------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("arrival", ["one after the other", "at once"])
 async def test_a_signed_declaration_sent_three_times_opens_one_incident(
-    warroom: Warroom, caplog: pytest.LogCaptureFixture
+    warroom: Warroom, caplog: pytest.LogCaptureFixture, arrival: str
 ) -> None:
     body, headers = signed_declare(warroom, "Sent once, received thrice")
+
+    async def send() -> httpx.Response:
+        return await warroom.http.post("/slack/events", content=body, headers=headers)
+
     with logged(caplog) as records:
-        responses = [
-            await warroom.http.post("/slack/events", content=body, headers=headers)
-            for _ in range(3)
-        ]
+        if arrival == "at once":
+            responses = list(await asyncio.gather(send(), send(), send()))
+        else:
+            responses = [await send() for _ in range(3)]
     # Replays answer 200 with nothing: Slack would not retry, and nobody is shown an error.
     assert [r.status_code for r in responses] == [200] * 3
-    assert "Declaring" in responses[0].text
-    assert [r.content for r in responses[1:]] == [b"", b""]
+    [ack] = [r for r in responses if r.content]
+    assert "Declaring" in ack.text
     await warroom.settle()
     assert [i.title for i in warroom.rows(Incident)] == ["Sent once, received thrice"]
     replays = [r.getMessage() for r in records if "replay" in r.getMessage()]
     assert len(replays) == 2, replays
+
+
+async def test_what_was_seen_is_forgotten_once_a_replay_could_no_longer_pass(
+    warroom: Warroom,
+) -> None:
+    now = datetime.now(UTC)
+    with warroom.app.db.transaction() as session:
+        for key, age in (("expired", 301), ("still-replayable", 200)):
+            at = now - timedelta(seconds=age)
+            session.add(SeenRequest(key=key, signed_at=at, seen_at=at))
+    reply = await warroom.command("declare sev3 The first request after a restart")
+    assert reply.response.status_code == 200
+    keys = {row.key for row in warroom.rows(SeenRequest)}
+    assert "expired" not in keys and "still-replayable" in keys and len(keys) == 2
 
 
 async def test_slack_retries_of_an_event_still_reach_the_app(warroom: Warroom) -> None:
