@@ -23,7 +23,7 @@ from app.slack.deps import SlackDeps
 from app.slack.gateway import SlackGateway
 from app.slack.messages import MessageBook
 from app.slack.parsing import CommandParser
-from app.slack.replays import StoredSightings
+from app.slack.replays import LocalSightings, ReplayMemory, SharedSightings
 from app.slack.request_guard import RequestGuard
 from app.slack.signatures import WINDOW
 
@@ -53,7 +53,12 @@ class Runtime:
 
     def http_guard(self) -> RequestGuard:
         """The checks at the HTTP edge; Socket Mode requests are not signed and skip them."""
-        sightings = StoredSightings(self.ctx, timedelta(seconds=WINDOW))
+        window = timedelta(seconds=WINDOW)
+        sightings: ReplayMemory = (
+            LocalSightings(self.ctx, window, self.deps.activity.track, self.deps.gate.quiet)
+            if self.db.engine.dialect.name == "sqlite"  # one process (replicas need PostgreSQL)
+            else SharedSightings(self.ctx, window)
+        )
         return RequestGuard(self.settings.slack_signing_secret, sightings)
 
     async def healthy(self) -> bool:

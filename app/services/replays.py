@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Table, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
+from sqlmodel import select
 
 from app.persistence.tables import SeenRequest
 from app.services.context import ServiceContext
@@ -43,6 +44,13 @@ def _insert_new(ctx: ServiceContext) -> Any:
     return (
         dialect.insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.key)
     )
+
+
+def recent_sightings(ctx: ServiceContext, since: datetime) -> dict[str, datetime]:
+    """Keys signed at or after `since`, with when they were signed."""
+    with ctx.db.read() as session:
+        rows = session.exec(select(SeenRequest).where(SeenRequest.signed_at >= since))
+        return {row.key: row.signed_at for row in rows}
 
 
 def forget_older_than(ctx: ServiceContext, window: timedelta, now: datetime) -> None:

@@ -233,8 +233,26 @@ async def test_what_was_seen_is_forgotten_once_a_replay_could_no_longer_pass(
             session.add(SeenRequest(key=key, signed_at=at, seen_at=at))
     reply = await warroom.command("declare sev3 The first request after a restart")
     assert reply.response.status_code == 200
+    await warroom.settle()
     keys = {row.key for row in warroom.rows(SeenRequest)}
     assert "expired" not in keys and "still-replayable" in keys and len(keys) == 2
+
+
+async def test_a_replay_after_a_restart_is_still_dropped(warroom: Warroom) -> None:
+    body, headers = signed_declare(warroom, "Declared before the restart")
+    first = await warroom.http.post("/slack/events", content=body, headers=headers)
+    assert "Declaring" in first.text
+    await warroom.settle()
+    await warroom.stop()
+    restarted = Warroom(warroom.fake, warroom.database_url, clock=warroom.clock, seed=False)
+    await restarted.start()
+    try:
+        replay = await restarted.http.post("/slack/events", content=body, headers=headers)
+        assert (replay.status_code, replay.content) == (200, b"")
+        await restarted.settle()
+        assert [i.title for i in restarted.rows(Incident)] == ["Declared before the restart"]
+    finally:
+        await restarted.stop()
 
 
 async def test_slack_retries_of_an_event_still_reach_the_app(warroom: Warroom) -> None:
