@@ -1,15 +1,15 @@
 """Where the request guard remembers the signed requests it let through, to drop replays.
 
-Waiting on the database before every ack has a price: the ack leaves the event loop for a
-thread and back, which under a burst costs several milliseconds per request (measured with
-bench.ack_latency). So:
+Waiting on the database before an ack has a price: the request leaves the event loop for a
+thread and back, which on a busy loop costs several milliseconds (bench.ack_latency measured
+roles p50 15 -> 22 ms with 20 in flight; the same hop with no query in it cost the same). So:
 
 - PostgreSQL (several replicas): SharedSightings asks the table before the ack, since a replay
   may reach another replica. Sightings arriving together are written together.
-- SQLite (one process, see DESIGN.md): LocalSightings decides from the process's memory, without
-  leaving the event loop, and writes each sighting to the table after the acks waiting at the
-  time (as follow-ups do); at its first use it reads back the sightings still within the
-  window, so a restart forgets nothing but what it had not yet written.
+- SQLite (one process, see DESIGN.md): LocalSightings decides from the process's memory without
+  leaving the event loop, and writes the sightings to the table once the acks waiting at the
+  time are out (as follow-ups do). At first use it reads back those still within the window,
+  so a restart forgets only what it had not written yet.
 """
 
 from __future__ import annotations
@@ -37,58 +37,19 @@ class ReplayMemory(Protocol):
         ...
 
 
-@dataclass
-class _Sighting:
-    key: str
-    signed_at: datetime
-    now: datetime
-    answer: asyncio.Future[bool]
-
-
-class SightingWriter:
-    """Writes sightings to the table, those that arrive while a write is under way together in
-    the next one: a burst of twenty costs a couple of transactions, not twenty in a row."""
+class SightingTable:
+    """seen_requests, written from a worker thread; pruned every PRUNE_EVERY sightings."""
 
     def __init__(self, ctx: ServiceContext, window: timedelta) -> None:
         self.ctx, self.window = ctx, window
-        self._queue: list[_Sighting] = []
-        self._writer: asyncio.Task[None] | None = None
         self._since_prune = PRUNE_EVERY  # the first write prunes what a restart left behind
 
-    def write(self, key: str, signed_at: datetime, now: datetime) -> asyncio.Future[bool]:
-        """Resolves to True if no replica had written `key` before."""
-        answer = asyncio.get_running_loop().create_future()
-        self._queue.append(_Sighting(key, signed_at, now, answer))
-        if self._writer is None:
-            self._writer = asyncio.create_task(self._write_queued())
-        return answer
+    async def record(self, pairs: list[tuple[str, datetime]], now: datetime) -> set[str]:
+        """Writes (key, signed_at) pairs; the keys no replica had written before."""
+        return await asyncio.to_thread(self._record, pairs, now)
 
-    @property
-    def busy(self) -> bool:
-        return self._writer is not None
-
-    async def _write_queued(self) -> None:
-        try:
-            while self._queue:
-                batch, self._queue = self._queue, []
-                await self._write(batch)
-        finally:
-            self._writer = None
-
-    async def _write(self, batch: list[_Sighting]) -> None:
-        pairs = [(s.key, s.signed_at) for s in batch]
-        now = max(s.now for s in batch)
-        try:
-            new = await asyncio.to_thread(self._record, pairs, now)
-        except Exception as exc:
-            for sighting in batch:
-                if not sighting.answer.done():
-                    sighting.answer.set_exception(exc)
-            return
-        for sighting in batch:  # a key twice in one batch: only the first is new
-            if not sighting.answer.done():
-                sighting.answer.set_result(sighting.key in new)
-            new.discard(sighting.key)
+    async def recent(self, now: datetime) -> dict[str, datetime]:
+        return await asyncio.to_thread(replays.recent_sightings, self.ctx, now - self.window)
 
     def _record(self, pairs: list[tuple[str, datetime]], now: datetime) -> set[str]:
         new = replays.record_sightings(self.ctx, pairs, now)
@@ -99,14 +60,51 @@ class SightingWriter:
         return new
 
 
+@dataclass
+class _Waiting:
+    key: str
+    signed_at: datetime
+    now: datetime
+    answer: asyncio.Future[bool]
+
+
 class SharedSightings:
-    """Asks the table before the ack, so that a replay to another replica is dropped there."""
+    """Asks the table before the ack. Sightings that arrive while a write is under way go into
+    the next one: a burst of twenty costs a couple of transactions, not twenty in a row."""
 
     def __init__(self, ctx: ServiceContext, window: timedelta) -> None:
-        self.writer = SightingWriter(ctx, window)
+        self.table = SightingTable(ctx, window)
+        self._queue: list[_Waiting] = []
+        self._writer: asyncio.Task[None] | None = None
 
     async def first_sighting(self, key: str, signed_at: datetime, now: datetime) -> bool:
-        return await self.writer.write(key, signed_at, now)
+        answer = asyncio.get_running_loop().create_future()
+        self._queue.append(_Waiting(key, signed_at, now, answer))
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._write_queued())
+        return await answer
+
+    async def _write_queued(self) -> None:
+        try:
+            while self._queue:
+                batch, self._queue = self._queue, []
+                await self._write(batch)
+        finally:
+            self._writer = None
+
+    async def _write(self, batch: list[_Waiting]) -> None:
+        pairs = [(w.key, w.signed_at) for w in batch]
+        try:
+            new = await self.table.record(pairs, max(w.now for w in batch))
+        except Exception as exc:
+            for waiting in batch:
+                if not waiting.answer.done():
+                    waiting.answer.set_exception(exc)
+            return
+        for waiting in batch:  # a key twice in one batch: only the first is new
+            if not waiting.answer.done():
+                waiting.answer.set_result(waiting.key in new)
+            new.discard(waiting.key)
 
 
 class MemorySightings:
@@ -118,6 +116,9 @@ class MemorySightings:
         self._count = itertools.count()
 
     async def first_sighting(self, key: str, signed_at: datetime, now: datetime) -> bool:
+        return self.sight(key, signed_at, now)
+
+    def sight(self, key: str, signed_at: datetime, now: datetime) -> bool:
         if next(self._count) % PRUNE_EVERY == 0:
             self._seen = {k: t for k, t in self._seen.items() if t >= now - self.window}
         if key in self._seen:
@@ -134,21 +135,24 @@ class LocalSightings:
         ctx: ServiceContext,
         window: timedelta,
         track: Callable[[], AbstractContextManager[None]],
-        quiet: Callable[[], Awaitable[bool]],
+        after_acks: Callable[[], Awaitable[object]],
     ) -> None:
-        self.ctx, self.window, self.track, self.quiet = ctx, window, track, quiet
+        self.table = SightingTable(ctx, window)
         self.memory = MemorySightings(window)
-        self.writer = SightingWriter(ctx, window)
+        self.track, self.after_acks = track, after_acks
         self._loaded: asyncio.Future[None] | None = None
-        self._behind: set[asyncio.Task[None]] = set()
+        self._unwritten: list[tuple[str, datetime]] = []
+        self._writer: asyncio.Task[None] | None = None
+        self._now = datetime.min
 
     async def first_sighting(self, key: str, signed_at: datetime, now: datetime) -> bool:
         await self._load_once(now)
-        if not await self.memory.first_sighting(key, signed_at, now):
+        if not self.memory.sight(key, signed_at, now):
             return False
-        task = asyncio.create_task(self._write_behind(key, signed_at, now))
-        self._behind.add(task)
-        task.add_done_callback(self._behind.discard)
+        self._unwritten.append((key, signed_at))
+        self._now = now
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._write_unwritten())
         return True
 
     async def _load_once(self, now: datetime) -> None:
@@ -161,14 +165,17 @@ class LocalSightings:
             raise
 
     async def _load(self, now: datetime) -> None:
-        recent = await asyncio.to_thread(replays.recent_sightings, self.ctx, now - self.window)
-        for key, signed_at in recent.items():
-            await self.memory.first_sighting(key, signed_at, now)
+        for key, signed_at in (await self.table.recent(now)).items():
+            self.memory.sight(key, signed_at, now)
 
-    async def _write_behind(self, key: str, signed_at: datetime, now: datetime) -> None:
+    async def _write_unwritten(self) -> None:
         with self.track():  # shutdown and tests wait for it
-            await self.quiet()  # acks first (see ack_gate.py): this is work after the ack
             try:
-                await self.writer.write(key, signed_at, now)
-            except Exception as exc:  # memory still drops replays until the next restart
-                log.warning("could not record a sighting (%s)", type(exc).__name__)
+                while self._unwritten:
+                    await self.after_acks()
+                    batch, self._unwritten = self._unwritten, []
+                    await self.table.record(batch, self._now)
+            except Exception as exc:  # memory still drops replays until a restart
+                log.warning("could not record sightings (%s)", type(exc).__name__)
+            finally:
+                self._writer = None

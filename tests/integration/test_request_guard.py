@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from app.persistence.tables import Incident, SeenRequest, TimelineEntry
+from app.slack.replays import SharedSightings
 from app.slack.request_guard import MAX_BODY, EdgeLimits
 from tests.fakes import requests as slack_requests
 from tests.harness import SIGNING_SECRET, Warroom
@@ -236,6 +237,19 @@ async def test_what_was_seen_is_forgotten_once_a_replay_could_no_longer_pass(
     await warroom.settle()
     keys = {row.key for row in warroom.rows(SeenRequest)}
     assert "expired" not in keys and "still-replayable" in keys and len(keys) == 2
+
+
+async def test_shared_sightings_arriving_together_are_written_together_and_once(
+    warroom: Warroom,
+) -> None:
+    """What each PostgreSQL replica does before an ack (here on the harness's database)."""
+    shared = SharedSightings(warroom.app.ctx, timedelta(minutes=5))
+    now = datetime.now(UTC)
+    keys = ["k1", "k2", "k1", "k1"]
+    answers = await asyncio.gather(*(shared.first_sighting(k, now, now) for k in keys))
+    assert answers == [True, True, False, False]
+    assert await shared.first_sighting("k2", now, now) is False
+    assert {row.key for row in warroom.rows(SeenRequest)} == {"k1", "k2"}
 
 
 async def test_a_replay_after_a_restart_is_still_dropped(warroom: Warroom) -> None:
