@@ -265,3 +265,15 @@ class JobRun(SQLModel, table=True):
     name: str = Field(primary_key=True)  # e.g. retention
     next_run_at: datetime = _time()
     last_run_at: datetime | None = _time(nullable=True)
+
+
+class SeenRequest(SQLModel, table=True):
+    """Signed HTTP requests seen within the signature window, so that a replay of one is
+    dropped whichever replica it reaches. Rows older than the window are pruned: a replay that
+    late fails the signature's timestamp check anyway."""
+
+    __tablename__ = "seen_requests"
+
+    key: str = Field(primary_key=True)  # sha256 of the request's signature (see request_guard)
+    signed_at: datetime = _time(index=True)  # the request's own X-Slack-Request-Timestamp
+    seen_at: datetime = _time()
