@@ -7,6 +7,7 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
@@ -30,7 +31,10 @@ from app.slack.deps import SlackDeps
 from app.slack.gateway import SlackGateway
 from app.slack.messages import MessageBook
 from app.slack.parsing import CommandParser
+from app.slack.replays import LocalSightings, ReplayMemory, SharedSightings
+from app.slack.request_guard import RequestGuard
 from app.slack.responder import Responder
+from app.slack.signatures import WINDOW
 from app.slack.usergroups import SlackUserGroups
 
 
@@ -56,6 +60,16 @@ class Runtime:
     async def stop(self) -> None:
         await self.scheduler.stop()
         await self.deps.responder.close()
+
+    def http_guard(self) -> RequestGuard:
+        """The checks at the HTTP edge; Socket Mode requests are not signed and skip them."""
+        window = timedelta(seconds=WINDOW)
+        sightings: ReplayMemory = (
+            LocalSightings(self.ctx, window, self.deps.activity.track, self.deps.gate.quiet)
+            if self.db.engine.dialect.name == "sqlite"  # one process (replicas need PostgreSQL)
+            else SharedSightings(self.ctx, window)
+        )
+        return RequestGuard(self.settings.slack_signing_secret, sightings)
 
     async def healthy(self) -> bool:
         try:

@@ -83,7 +83,12 @@ async def _serve_http(runtime: Runtime, host: str, port: int, stop: asyncio.Even
     from app.slack.http_server import build_asgi, serve_http
 
     asgi = build_asgi(
-        runtime.bolt_app, runtime.healthy, runtime.start, runtime.stop, runtime.deps.gate
+        runtime.bolt_app,
+        runtime.healthy,
+        runtime.start,
+        runtime.stop,
+        runtime.deps.gate,
+        guard=runtime.http_guard(),
     )
     log.info("serving POST /slack/events and GET /healthz on %s:%s", host, port)
     await serve_http(asgi, host, port, stop)

@@ -107,12 +107,14 @@ class Warroom:
             settings, config=self.config, clock=self.clock, registry=self.registry
         )
         await asyncio.to_thread(upgrade, self.runtime.db.engine)
+        self.guard = self.runtime.http_guard()  # tests may shorten its limits
         asgi = build_asgi(
             self.runtime.bolt_app,
             self.runtime.healthy,
             self.runtime.start,
             self.runtime.stop,
             self.runtime.deps.gate,
+            guard=self.guard,
         )
         self.port = free_port()
         self._server = http_server(asgi, "127.0.0.1", self.port)

@@ -303,3 +303,14 @@ class Rollback(SQLModel, table=True):
     done_at: datetime | None = _time(nullable=True)
     result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     error: str = ""
+
+class SeenRequest(SQLModel, table=True):
+    """Signed HTTP requests seen within the signature window, so that a replay of one is
+    dropped whichever replica it reaches. Rows older than the window are pruned: a replay that
+    late fails the signature's timestamp check anyway."""
+
+    __tablename__ = "seen_requests"
+
+    key: str = Field(primary_key=True)  # sha256 of the request's signature (see request_guard)
+    signed_at: datetime = _time(index=True)  # the request's own X-Slack-Request-Timestamp
+    seen_at: datetime = _time()

@@ -1,4 +1,7 @@
-"""HTTP mode: Starlette on uvicorn, serving POST /slack/events and GET /healthz."""
+"""HTTP mode: Starlette on uvicorn, serving POST /slack/events and GET /healthz.
+
+Every POST passes the request guard (size, time, signature, shape, replay) before Bolt sees it.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import uvicorn
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.adapter.starlette.async_handler import to_starlette_response
 from slack_bolt.async_app import AsyncApp
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -15,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from app.slack.ack_gate import CONTEXT_KEY, AckGate
+from app.slack.request_guard import Arrival, Refused, RequestGuard
 
 
 def build_asgi(
@@ -23,15 +27,24 @@ def build_asgi(
     on_start: Callable[[], Awaitable[None]] | None = None,
     on_stop: Callable[[], Awaitable[None]] | None = None,
     gate: AckGate | None = None,
+    *,
+    guard: RequestGuard,
 ) -> Starlette:
-    handler = AsyncSlackRequestHandler(bolt_app)
     gate = gate or AckGate()
 
     async def slack_events(request: Request) -> Response:
+        try:
+            return await dispatch(request, await guard.signed(request))
+        except Refused as refused:
+            return guard.refusal(request, refused)
+
+    async def dispatch(request: Request, arrival: Arrival) -> Response:
+        # Counted only now: a request whose body is still arriving is not waiting for an ack.
         token = gate.arrived()
         try:
+            bolt_request = await guard.admitted(request, arrival, {CONTEXT_KEY: token})
             # Returns once the listener has acked (Bolt polls for the ack every 10 ms).
-            return await handler.handle(request, {CONTEXT_KEY: token})
+            return to_starlette_response(await bolt_app.async_dispatch(bolt_request))
         finally:
             await gate.acked(token)
 

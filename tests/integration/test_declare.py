@@ -225,3 +225,11 @@ async def test_requests_without_a_valid_signature_are_refused(warroom: Warroom) 
 async def test_healthz_answers_once_the_database_does(warroom: Warroom) -> None:
     response = await warroom.http.get("/healthz")
     assert response.status_code == 200 and response.json() == {"ok": True}
+
+
+async def test_a_title_with_the_word_payload_declares(warroom: Warroom) -> None:
+    """Bolt's own body parse takes any form containing "payload" for interactivity."""
+    await warroom.command("declare sev2 Payload parser down, scoring payloads dropped")
+    await warroom.settle()
+    [incident] = warroom.rows(Incident)
+    assert incident.title == "Payload parser down, scoring payloads dropped"
