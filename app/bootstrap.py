@@ -15,7 +15,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from app.clock import Clock, SystemClock
 from app.config import ConfigError, Settings, WarroomConfig, load_config
 from app.integrations.alias_mover import AliasMover
-from app.integrations.registry import ModelRegistry
+from app.integrations.mlflow_registry import MlflowRegistry
+from app.integrations.registry import ModelRegistry, RegistryError
 from app.persistence.engine import Database, make_engine
 from app.rendering.samples import check_templates
 from app.scheduler import Routes, Scheduler
@@ -118,7 +119,12 @@ def build_runtime(
 
 def model_registry(settings: Settings) -> ModelRegistry | None:
     """The MLflow model registry at WARROOM_MLFLOW_URI; None (registry features off) unset."""
-    return None  # the MLflow adapter is wired in with it
+    if not settings.warroom_mlflow_uri:
+        return None
+    try:
+        return MlflowRegistry.from_environment(settings.warroom_mlflow_uri)
+    except RegistryError as exc:  # a URI that is not an http(s) address
+        raise ConfigError(f"WARROOM_MLFLOW_URI: {exc}") from None
 
 
 def _check_templates(ctx: ServiceContext) -> None:

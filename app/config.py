@@ -335,6 +335,7 @@ class Settings(BaseSettings):
     warroom_database_url: str = "sqlite:///warroom.db"
     warroom_config: Path | None = None
     warroom_templates_dir: Path | None = None
+    warroom_mlflow_uri: str = ""  # the MLflow tracking server; unset: registry features off
     # Hosts a response_url may point at (comma-separated): replies are only ever posted to
     # Slack's own, since a form's private_metadata could name any URL.
     warroom_response_url_hosts: str = "hooks.slack.com"

@@ -304,6 +304,7 @@ class Rollback(SQLModel, table=True):
     result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     error: str = ""
 
+
 class SeenRequest(SQLModel, table=True):
     """Signed HTTP requests seen within the signature window, so that a replay of one is
     dropped whichever replica it reaches. Rows older than the window are pruned: a replay that

@@ -82,6 +82,10 @@ class InMemoryRegistry:
         failure = error or RegistryUnavailable("MLflow at http://registry.test did not answer.")
         self._failures.extend([failure] * times)
 
+    def recover(self) -> None:
+        """Failures still queued by fail_next() are dropped: the registry answers again."""
+        self._failures.clear()
+
     # The ModelRegistry protocol
 
     def model(self, name: str) -> RegisteredModel:
