@@ -14,11 +14,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from app.clock import Clock, SystemClock
 from app.config import ConfigError, Settings, WarroomConfig, load_config
+from app.integrations.alias_mover import AliasMover
+from app.integrations.mlflow_registry import MlflowRegistry
+from app.integrations.registry import ModelRegistry, RegistryError
 from app.persistence.engine import Database, make_engine
 from app.rendering.samples import check_templates
-from app.scheduler import Scheduler
+from app.scheduler import Routes, Scheduler
 from app.services import delivery
-from app.services.context import ServiceContext
+from app.services.context import Op, ServiceContext
 from app.slack.bolt_app import (
     build_bolt_app,
     delivery_client,
@@ -78,9 +81,14 @@ class Runtime:
 
 
 def build_runtime(
-    settings: Settings, *, config: WarroomConfig | None = None, clock: Clock | None = None
+    settings: Settings,
+    *,
+    config: WarroomConfig | None = None,
+    clock: Clock | None = None,
+    registry: ModelRegistry | None = None,
 ) -> Runtime:
-    """Raises ConfigError (naming the key, file or line) when anything cannot be used."""
+    """Raises ConfigError (naming the key, file or line) when anything cannot be used.
+    `registry`: a stand-in for tests; otherwise one is built from WARROOM_MLFLOW_URI."""
     config = config if config is not None else load_config(settings.config_path())
     if not settings.templates_dir.is_dir():
         raise ConfigError(f"WARROOM_TEMPLATES_DIR: {settings.templates_dir} is not a folder")
@@ -88,8 +96,9 @@ def build_runtime(
     clock = clock or SystemClock()
     ctx = ServiceContext(Database(engine), config, clock, settings.templates_dir)
     ctx.groups = SlackUserGroups(directory_client(settings), clock)
+    ctx.registry = registry if registry is not None else model_registry(settings)
     _check_templates(ctx)
-    book = MessageBook(ctx.templates, ctx.severities, ctx.roles)
+    book = MessageBook(ctx.templates, ctx.severities, ctx.roles, ctx.catalog)
     responder = Responder(settings.response_url_hosts)
     deps = SlackDeps(ctx, CommandParser(ctx.severities, ctx.roles), book, responder)
     gateway = SlackGateway(
@@ -100,11 +109,22 @@ def build_runtime(
             delivery.record_step, ctx, work, step, result
         ),
     )
-    scheduler = Scheduler(ctx, gateway, owner=_owner(), yield_to=deps.gate.quiet)
+    routes = Routes(gateway, {Op.MOVE_ALIAS: AliasMover(ctx.registry)})
+    scheduler = Scheduler(ctx, routes, owner=_owner(), yield_to=deps.gate.quiet)
     ctx.wake = scheduler.wake
     client = interactive_client(settings)
     bolt_app = build_bolt_app(settings, deps, client)
     return Runtime(settings, config, ctx.db, ctx, deps, client, bolt_app, scheduler, gateway)
+
+
+def model_registry(settings: Settings) -> ModelRegistry | None:
+    """The MLflow model registry at WARROOM_MLFLOW_URI; None (registry features off) unset."""
+    if not settings.warroom_mlflow_uri:
+        return None
+    try:
+        return MlflowRegistry.from_environment(settings.warroom_mlflow_uri)
+    except RegistryError as exc:  # a URI that is not an http(s) address
+        raise ConfigError(f"WARROOM_MLFLOW_URI: {exc}") from None
 
 
 def _check_templates(ctx: ServiceContext) -> None:

@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from datetime import date
+from pathlib import Path
 
 from app import log_output
 from app.config import ConfigError, Settings, load_config
@@ -53,6 +54,17 @@ def _parser() -> argparse.ArgumentParser:
     approve.add_argument("--by", required=True, help='who approves, e.g. "Dana Lee, Legal"')
     approve.add_argument("--on", type=date.fromisoformat, help="date (default: today)")
     approve.set_defaults(run=_templates_approve)
+    catalog = commands.add_parser("catalog", help="the catalog of models and business functions")
+    catalog_commands = catalog.add_subparsers(required=True, metavar="action")
+    catalog_commands.add_parser(
+        "check", help="validate the catalog; exits non-zero naming each problem"
+    ).set_defaults(run=_catalog_check)
+    imported = catalog_commands.add_parser(
+        "import-mlflow",
+        help="build or merge catalog entries from the MLflow registry (WARROOM_MLFLOW_URI)",
+    )
+    imported.add_argument("--out", type=Path, help="write (and merge into) this file")
+    imported.set_defaults(run=_catalog_import)
     return parser
 
 
@@ -146,3 +158,56 @@ def _templates_approve(args: argparse.Namespace) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     raise SystemExit(main())
+
+
+def _catalog_check(args: argparse.Namespace) -> int:
+    from app.catalog_config import check_catalog
+    from app.config import read_raw_config
+    from app.domain.roles import BUILTIN_ROLES
+
+    raw, source = read_raw_config(Settings().config_path())
+    roles = {r.key for r in BUILTIN_ROLES} | set(raw.get("roles") or {})
+    problems = check_catalog(raw, roles)
+    for problem in problems:
+        print(f"FAIL {source}: {problem}", file=sys.stderr)
+    if problems:
+        return 1
+    config = load_config(Settings().config_path())  # the rest of the file must hold too
+    systems, functions = len(config.catalog), len(config.business_functions)
+    print(f"catalog OK: {systems} systems, {functions} business functions ({source})")
+    return 0
+
+
+def _catalog_import(args: argparse.Namespace) -> int:
+    import yaml
+
+    from app.bootstrap import model_registry
+    from app.catalog_config import check_catalog
+    from app.catalog_import import import_models
+    from app.config import read_raw_config
+    from app.domain.roles import BUILTIN_ROLES
+    from app.integrations.registry import RegistryError
+
+    settings = Settings()
+    registry = model_registry(settings)
+    if registry is None:
+        raise ConfigError("set WARROOM_MLFLOW_URI to the MLflow tracking server to import from")
+    config, _ = read_raw_config(settings.config_path())
+    base = config
+    if args.out is not None and args.out.exists():
+        base = yaml.safe_load(args.out.read_text(encoding="utf-8")) or {}
+    try:
+        result = import_models(registry, base)
+    except RegistryError as exc:
+        raise ConfigError(f"the model registry: {exc}") from None
+    text = yaml.safe_dump(result, sort_keys=False, allow_unicode=True)
+    if args.out is None:
+        print(text, end="")
+    else:
+        args.out.write_text(text, encoding="utf-8")
+        print(f"{len(result['catalog'])} systems written to {args.out}", file=sys.stderr)
+    roles = {r.key for r in BUILTIN_ROLES} | set(config.get("roles") or {})
+    problems = check_catalog(result, roles)
+    for problem in problems:
+        print(f"FAIL {problem}", file=sys.stderr)
+    return 1 if problems else 0

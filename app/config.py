@@ -24,7 +24,15 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.catalog_config import (
+    BusinessFunctionConfig,
+    SystemConfig,
+    build_catalog,
+    catalog_problems,
+    merge_catalog_file,
+)
 from app.domain.audiences import INCIDENT_CHANNEL, Audience, AudienceList
+from app.domain.catalog import Catalog
 from app.domain.durations import parse_duration
 from app.domain.permissions import Publishers
 from app.domain.roles import BUILTIN_ROLES, Role, RoleCatalog
@@ -198,6 +206,10 @@ class WarroomConfig(_Strict):
     publishers: list[str] = Field(default_factory=list)
     digest: DigestConfig | None = Field(default_factory=DigestConfig)
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
+    # The systems incidents happen to, and the business functions they serve (or a file).
+    catalog: dict[str, SystemConfig] = Field(default_factory=dict)
+    business_functions: dict[str, BusinessFunctionConfig] = Field(default_factory=dict)
+    catalog_file: str | None = None  # merged in by load_config, relative to the file
     # Validated even when absent, so the defaults go through the same merge and checks.
     audiences: Annotated[dict[str, AudienceConfig], BeforeValidator(_merge_audiences)] = Field(
         default_factory=dict, validate_default=True
@@ -278,6 +290,17 @@ class WarroomConfig(_Strict):
                 )
         return self
 
+    @model_validator(mode="after")
+    def _catalog_consistent(self) -> WarroomConfig:
+        roles = {r.key for r in BUILTIN_ROLES} | set(self.roles)
+        problems = catalog_problems(self.catalog, self.business_functions, roles)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def catalog_model(self) -> Catalog:
+        return build_catalog(self.catalog, self.business_functions)
+
     def audience_list(self) -> AudienceList:
         return AudienceList(
             Audience(key, a.channel, a.min_severity, a.requires_approval, a.automatic)
@@ -312,6 +335,7 @@ class Settings(BaseSettings):
     warroom_database_url: str = "sqlite:///warroom.db"
     warroom_config: Path | None = None
     warroom_templates_dir: Path | None = None
+    warroom_mlflow_uri: str = ""  # the MLflow tracking server; unset: registry features off
     # Hosts a response_url may point at (comma-separated): replies are only ever posted to
     # Slack's own, since a form's private_metadata could name any URL.
     warroom_response_url_hosts: str = "hooks.slack.com"
@@ -334,8 +358,14 @@ class Settings(BaseSettings):
 
 def load_config(path: Path | None) -> WarroomConfig:
     """Read and validate the YAML file; None means built-in defaults."""
+    raw, source = read_raw_config(path)
+    return parse_config(raw, source=source) if raw else WarroomConfig()
+
+
+def read_raw_config(path: Path | None) -> tuple[dict[str, Any], str]:
+    """The file's keys, with the catalog file merged in, and how to name the source."""
     if path is None:
-        return WarroomConfig()
+        return {}, "built-in defaults"
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -343,10 +373,13 @@ def load_config(path: Path | None) -> WarroomConfig:
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML ({exc})") from None
     if raw is None:
-        return WarroomConfig()
+        return {}, str(path)
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: the file must be a mapping of keys to values")
-    return parse_config(raw, source=str(path))
+    try:
+        return merge_catalog_file(raw, path), str(path)
+    except ValueError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
 
 
 def parse_config(raw: dict[str, Any], source: str = "configuration") -> WarroomConfig:

@@ -38,6 +38,17 @@ class Gateway(Protocol):
     async def deliver(self, work: Work) -> dict[str, Any]: ...
 
 
+class Routes:
+    """Each outbox row to what carries it out: Slack by default, another system by op (the
+    model registry moves an alias for a decided rollback)."""
+
+    def __init__(self, default: Gateway, by_op: dict[str, Gateway]) -> None:
+        self.default, self.by_op = default, by_op
+
+    async def deliver(self, work: Work) -> dict[str, Any]:
+        return await self.by_op.get(work.op, self.default).deliver(work)
+
+
 class Scheduler:
     def __init__(
         self,
@@ -137,8 +148,9 @@ class Scheduler:
         claimed: list[Work] = []
         if slots > 0 and self._yield_to is not None and not await self._yield_to():
             slots = min(slots, UNDER_PRESSURE)  # acks are queued: deliver a trickle
-        for source in DUE_WORK:
-            await self._run_due(source)
+        # Due work first, all kinds in one trip to a thread: an update falling due may make an
+        # older one, still waiting to be retried, stale before it is claimed.
+        await asyncio.to_thread(self._run_due_work)
         if slots > 0:
             claimed = await asyncio.to_thread(delivery.claim_ready, self.ctx, self.owner, slots)
             for work in claimed:
@@ -147,14 +159,19 @@ class Scheduler:
             return  # there may be more ready work right now
         await self._sleep()
 
-    async def _run_due(self, source: Any) -> None:
-        """One kind of due work; its failure (a database error, a bug) must not stop the
-        others or the deliveries: it is skipped for a while, logged once per episode."""
+    def _run_due_work(self) -> None:
+        """Each kind of due work (in a worker thread); a failure of one (a database error, a
+        bug) must not stop the others or the deliveries: it is skipped for a while, logged
+        once per episode."""
+        for source in DUE_WORK:
+            self._run_due(source)
+
+    def _run_due(self, source: Any) -> None:
         name = source.__name__.rsplit(".", 1)[-1]
         if self._resting.get(name, 0.0) > time.monotonic():
             return
         try:
-            await asyncio.to_thread(source.run_due, self.ctx)
+            source.run_due(self.ctx)
         except Exception as exc:
             failures = self._failures.get(name, 0) + 1
             self._failures[name] = failures

@@ -6,7 +6,12 @@ The fake Web API adds LATENCY (100 ms) to every call; concurrent calls overlap. 
 critical path. Target: at most 3 (create the channel; post the kickoff, alongside the invite,
 topic and announcement; pin it).
 
-Run from the repository root:  python -m bench.declare_critical_path [--declarations 10]
+With `--affects`, the catalog has a feature store with three models behind it (owners by
+user and by user group) and every declaration names it (`--affects fs-online`): the blast
+radius, its owners' invites and the group lookup must run beside the critical path, not on it;
+the radius message's arrival is printed too.
+
+Run from the repository root:  python -m bench.declare_critical_path [--declarations 10] [--affects]
 Everything (FakeSlack, the real app over HTTP through uvicorn) runs in this process on
 127.0.0.1; the fake's call log (monotonic start/end of each call) gives the timings.
 """
@@ -25,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.clock import SystemClock
+from app.config import WarroomConfig, parse_config
 from bench._common import NO_RATE_LIMIT, OtherLoad, cpu_count, median, ms
 from tests.fakes import requests as slack_requests
 from tests.fakes.slack_api import FakeSlack
@@ -54,12 +60,12 @@ class Measurement:
         return None if self.ack_to_pin is None else self.ack_to_pin / LATENCY
 
 
-async def declare_once(room: Warroom, number: int, title: str) -> Measurement:
+async def declare_once(room: Warroom, number: int, title: str, affects: str = "") -> Measurement:
     fake = room.fake
     fake.reset_calls()
     response_url = fake.new_response_url()
     body = slack_requests.slash_command_body(
-        f"declare sev1 {title}",
+        f"declare sev1 {title}{affects}",
         user_id=room.people.alice,
         channel_id=room.general,
         response_url=response_url,
@@ -208,17 +214,23 @@ async def run(args: argparse.Namespace) -> int:
         ).start()
         room: Warroom | None = None
         try:
-            room = Warroom(fake, f"sqlite:///{Path(tmp) / 'warroom.db'}")
+            config = parse_config(CATALOG) if args.affects else WarroomConfig()
+            room = Warroom(fake, f"sqlite:///{Path(tmp) / 'warroom.db'}", config=config)
             room.clock = SystemClock()  # type: ignore[assignment]  # real time, not a fake clock
             await room.start()
+            if args.affects:
+                seed_owners(fake)
+            affects = " --affects fs-online" if args.affects else ""
             # Warm-up: Bolt's auth.test before the first ack, the gateway's bot user lookup.
-            await declare_once(room, 0, "Bench warm-up declaration")
+            await declare_once(room, 0, "Bench warm-up declaration", affects)
             results = []
             other_load = OtherLoad([])
             for i in range(1, count + 1):
-                results.append(await declare_once(room, i, f"Bench fraud model drift {i}"))
+                results.append(await declare_once(room, i, f"Bench fraud model drift {i}", affects))
             noise = other_load.describe()
             report(results, verbose=args.verbose)
+            if args.affects:
+                report_radius(results)
             print(noise)
             if fake.fake_errors:
                 print(f"\nWARNING: the fake raised {len(fake.fake_errors)} internal errors")
@@ -325,12 +337,54 @@ def chain_gaps(m: Measurement) -> list[str]:
     return [*gaps, "-", "-", "-"][:3]
 
 
+CATALOG = {
+    "business_functions": {
+        "risk": {"name": "Fraud & risk", "owners": ["U0RISK001"]},
+        "support": {"name": "Customer support", "owners": ["S0SUPPORT"]},
+    },
+    "catalog": {
+        "fs-online": {"kind": "feature_store", "owners": ["U0DATA001"]},
+        "fraud-scorer": {"kind": "model", "depends_on": ["fs-online"], "serves": ["risk"]},
+        "search-ranker": {"kind": "model", "depends_on": ["fs-online"], "serves": ["support"]},
+        "churn-model": {"kind": "model", "depends_on": ["fs-online"], "owners": ["U0GROW001"]},
+    },
+}
+
+
+def seed_owners(fake: FakeSlack) -> None:
+    for user in ("U0RISK001", "U0DATA001", "U0GROW001", "U0SUPP001"):
+        fake.add_user(user, user.lower())
+    fake.add_user_group("S0SUPPORT", ["U0SUPP001"])
+
+
+def report_radius(results: list[Measurement]) -> None:
+    """When the blast radius reached the channel, and whether its work joined the chain."""
+    arrivals = []
+    for m in results:
+        posts = [
+            c
+            for c in m.calls
+            if c.method == "chat.postMessage" and "Blast radius" in str(c.args.get("text", ""))
+        ]
+        if posts:
+            arrivals.append((posts[0].ended - m.ack) / LATENCY)
+        on_chain = {c.method for c in m.chain} & {"usergroups.users.list", "conversations.invite"}
+        if on_chain - {"conversations.invite"}:
+            print(f"  {m.incident}: the radius work is on the critical path: {sorted(on_chain)}")
+    if arrivals:
+        print(
+            f"blast radius message posted {median(arrivals):.2f} round trips after the ack "
+            f"(median; min {min(arrivals):.2f}, max {max(arrivals):.2f})"
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--declarations", type=int, default=10, help=f"how many (max {MAX_DECLARATIONS})"
     )
     parser.add_argument("--verbose", action="store_true", help="print every declaration's calls")
+    parser.add_argument("--affects", action="store_true", help="declare with --affects fs-online")
     args = parser.parse_args()
     return asyncio.run(asyncio.wait_for(run(args), timeout=110))
 

@@ -1,7 +1,8 @@
-"""Fixtures: a fake Slack workspace and the real app wired to it."""
+"""Fixtures: a fake Slack workspace and the real app wired to it; a real MLflow server."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from tests.fakes.slack_api import FakeSlack
 from tests.harness import Warroom
 from tests.manifest import manifest_bot_scopes
+from tests.mlflow_server import MlflowSeeder, MlflowServer, mlflow_executable
 
 
 @pytest.fixture
@@ -31,3 +33,41 @@ async def warroom(fake: FakeSlack, sqlite_url: str) -> AsyncIterator[Warroom]:
     await room.start()
     yield room
     await room.stop()
+
+
+@pytest.fixture(scope="session")
+def mlflow_bin() -> str:
+    """The `mlflow` executable: skip without it, or fail when WARROOM_REQUIRE_MLFLOW=1 (CI)."""
+    executable = mlflow_executable()
+    if executable is not None:
+        return executable
+    problem = "no `mlflow` executable (pip install -e '.[dev]', or set WARROOM_MLFLOW_BIN)"
+    if os.environ.get("WARROOM_REQUIRE_MLFLOW") == "1":
+        pytest.fail(f"WARROOM_REQUIRE_MLFLOW=1 but {problem}", pytrace=False)
+    pytest.skip(problem)
+
+
+def start_mlflow(executable: str, folder: Path) -> MlflowServer:
+    server = MlflowServer(executable, folder)
+    try:
+        server.start()
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    return server
+
+
+@pytest.fixture(scope="session")
+def mlflow_server(
+    mlflow_bin: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[MlflowServer]:
+    """One real MLflow tracking server for the session; tests keep apart by model names."""
+    server = start_mlflow(mlflow_bin, tmp_path_factory.mktemp("mlflow"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mlflow_seeder(mlflow_server: MlflowServer) -> Iterator[MlflowSeeder]:
+    seeder = MlflowSeeder(mlflow_server.uri)
+    yield seeder
+    seeder.close()

@@ -80,6 +80,7 @@ class Warroom:
     seed: bool = True  # False: a second replica or a restart, the workspace already exists
     templates_dir: Path | None = None  # an organisation's own folder; None: the shipped one
     audience_channels: dict[str, str] = field(default_factory=dict)  # name -> ID
+    registry: Any = None  # a model registry stand-in (tests/fakes/registry.py), or the real one
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -102,7 +103,9 @@ class Warroom:
             warroom_templates_dir=self.templates_dir,
             warroom_response_url_hosts="127.0.0.1",  # the fake's response URLs
         )
-        self.runtime = build_runtime(settings, config=self.config, clock=self.clock)
+        self.runtime = build_runtime(
+            settings, config=self.config, clock=self.clock, registry=self.registry
+        )
         await asyncio.to_thread(upgrade, self.runtime.db.engine)
         self.guard = self.runtime.http_guard()  # tests may shorten its limits
         asgi = build_asgi(

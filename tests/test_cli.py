@@ -157,3 +157,38 @@ def test_a_broken_template_stops_serve_naming_file_and_line(tmp_path: Path) -> N
     result = run("serve", env=env)
     assert result.returncode == 2
     assert "updates/executive.j2, line 3" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_catalog_check_names_each_problem_and_passes_a_good_catalog(tmp_path: Path) -> None:
+    config = tmp_path / "warroom.yaml"
+    config.write_text(
+        "catalog:\n"
+        "  fs-online: {kind: feature_store, depends_on: [fraud-scorer]}\n"
+        "  fraud-scorer: {kind: model, depends_on: [fs-online], serves: [risk]}\n"
+    )
+    bad = run("catalog", "check", env={"WARROOM_CONFIG": str(config)})
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr
+    assert "catalog.fraud-scorer.serves: 'risk' is not a business function" in bad.stderr
+    assert "dependency cycle fs-online → fraud-scorer → fs-online" in bad.stderr
+    config.write_text(
+        "business_functions:\n  risk: {name: Fraud & risk}\n"
+        "catalog:\n"
+        "  fs-online: {kind: feature_store}\n"
+        "  fraud-scorer: {kind: model, depends_on: [fs-online], serves: [risk]}\n"
+    )
+    good = run("catalog", "check", env={"WARROOM_CONFIG": str(config)})
+    assert good.returncode == 0 and "2 systems, 1 business functions" in good.stdout
+
+
+def test_serve_refuses_an_invalid_catalog_naming_the_problem(tmp_path: Path) -> None:
+    config = tmp_path / "warroom.yaml"
+    config.write_text("catalog:\n  fraud-scorer: {kind: model, depends_on: [fs-online]}\n")
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_APP_TOKEN": "xapp-1",
+        "WARROOM_CONFIG": str(config),
+        "WARROOM_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}",
+    }
+    result = run("serve", env=env)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "catalog.fraud-scorer.depends_on: 'fs-online' is not in the catalog" in result.stderr

@@ -31,6 +31,8 @@ class IncidentSnapshot:
     roles: tuple[RoleSlot, ...] = field(default_factory=tuple)
     milestones: dict[str, datetime] = field(default_factory=dict)  # status -> first reached
     pending_decisions: int = 0
+    systems: tuple[tuple[str, str | None], ...] = ()  # affected: (catalog key, model version)
+    functions: tuple[str, ...] = ()  # business functions in the blast radius, by name
 
     @property
     def ref(self) -> str:

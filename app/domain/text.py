@@ -27,6 +27,14 @@ def with_mentions(text: str, people: Iterable[str]) -> str:
     return pattern.sub(r"<@\1>", escaped)
 
 
+_GROUP = re.compile(r"^S[A-Z0-9]{2,}$")
+
+
+def owner_mention(owner: str) -> str:
+    """A user (`<@U…>`) or a user group (`<!subteam^S…>`), as configured in the catalog."""
+    return f"<!subteam^{owner}>" if _GROUP.match(owner) else mention(owner)
+
+
 def truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(limit - 1, 0)] + "…"
 

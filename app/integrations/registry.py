@@ -30,8 +30,10 @@ class ModelVersion:
     version: int
     run_id: str | None
     created_at: datetime | None
-    aliases: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()  # sorted
     tags: dict[str, str] = field(default_factory=dict)
+    source: str = ""  # where the model's files are (s3://…, runs:/…), as registered
+    status: str = "READY"  # MLflow's registration status; only READY versions can serve
 
 
 @dataclass(frozen=True)

@@ -267,6 +267,44 @@ class JobRun(SQLModel, table=True):
     last_run_at: datetime | None = _time(nullable=True)
 
 
+class AffectedSystem(SQLModel, table=True):
+    """A catalog system an incident affects (named by a person, or by an alert)."""
+
+    __tablename__ = "incident_systems"
+
+    incident_id: int = Field(foreign_key="incidents.id", primary_key=True)
+    system: str = Field(primary_key=True)  # a catalog key
+    added_by: str
+    added_at: datetime = _time()
+    # For a model in the registry: the version its alias pointed at when last looked at
+    # (when it was named, or after a rollback), e.g. "champion v12".
+    model_version: str | None = None
+
+
+class Rollback(SQLModel, table=True):
+    """Moving a model's alias in the registry to another version, decided before it is done:
+    proposed (a decision is asked), then moving (decided "Roll back"), done or failed; or held
+    (decided otherwise, closed or carried). Before and after are kept for the audit."""
+
+    __tablename__ = "rollbacks"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incidents.id", index=True)
+    decision_id: int = Field(foreign_key="decisions.id", unique=True)
+    system: str  # the catalog key
+    mlflow_name: str
+    alias: str
+    from_version: int
+    to_version: int
+    undo_of: int | None = Field(default=None, foreign_key="rollbacks.id")
+    status: str = "proposed"  # proposed | moving | done | failed | held
+    proposed_by: str
+    proposed_at: datetime = _time()
+    done_at: datetime | None = _time(nullable=True)
+    result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    error: str = ""
+
+
 class SeenRequest(SQLModel, table=True):
     """Signed HTTP requests seen within the signature window, so that a replay of one is
     dropped whichever replica it reaches. Rows older than the window are pruned: a replay that

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +34,12 @@ class RoleView:
 
 
 @dataclass(frozen=True)
+class SystemView:
+    key: str  # the catalog's name for it
+    version: str  # "champion → v12, since …" for a model in the registry, else ""
+
+
+@dataclass(frozen=True)
 class IncidentView:
     ref: str
     number: int
@@ -54,6 +60,8 @@ class IncidentView:
     age: str  # how long since it was declared, at the time of rendering
     time_to_containment: str
     time_to_resolution: str
+    systems: list[SystemView] = field(default_factory=list)  # affected catalog systems
+    functions: list[str] = field(default_factory=list)  # business functions, in their words
 
 
 def incident_view(
@@ -83,6 +91,8 @@ def incident_view(
         age=humanize(now - incident.declared_at) if now else "",
         time_to_containment=_since_declared(incident, Status.CONTAINED),
         time_to_resolution=_since_declared(incident, Status.RESOLVED),
+        systems=[SystemView(key, version or "") for key, version in incident.systems],
+        functions=list(incident.functions),
     )
 
 

@@ -47,6 +47,8 @@ def sample_incident(severities: SeverityScale, roles: RoleCatalog) -> IncidentSn
         channel_id="C0SAMPLE1",
         roles=tuple(RoleSlot(r.key, r.title, holders.get(r.key)) for r in roles),
         milestones={"investigating": declared, "contained": declared + timedelta(minutes=25)},
+        systems=(("fs-online", None), ("fraud-scorer", "champion → v12, since 2026-03-03 23:10")),
+        functions=("Fraud & risk <!here>", "Customer support"),
     )
 
 

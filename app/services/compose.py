@@ -63,7 +63,9 @@ class Composer:
 
     def __init__(self, ctx: ServiceContext, session: Session, incident: Incident) -> None:
         self.ctx, self.session, self.incident = ctx, session, incident
-        self.picture: IncidentSnapshot = snapshot(session, incident, ctx.severities, ctx.roles)
+        self.picture: IncidentSnapshot = snapshot(
+            session, incident, ctx.severities, ctx.roles, ctx.catalog
+        )
         self._catalog = {r.key: r for r in ctx.roles}
 
     def view(self, now: datetime) -> IncidentView:

@@ -16,9 +16,11 @@ from sqlmodel import Session, col, select
 from app.clock import Clock
 from app.config import SHIPPED_TEMPLATES, WarroomConfig
 from app.domain.audiences import AudienceList
+from app.domain.catalog import Catalog
 from app.domain.permissions import Publishers
 from app.domain.roles import RoleCatalog
 from app.domain.severity import SeverityScale
+from app.integrations.registry import ModelRegistry
 from app.persistence.engine import Database
 from app.persistence.tables import HomeViewer, OutboxMessage, TimelineEntry
 from app.rendering.approvals import ApprovalBook
@@ -41,6 +43,7 @@ class Op(StrEnum):
     REFRESH_HOME = "refresh_home"  # a person's App Home redrawn from current state
     RESPOND = "respond"  # ephemeral reply through a response_url (DM when there is none)
     READ_PINNED = "read_pinned"  # read a :pushpin:ed message; its text goes to the timeline
+    MOVE_ALIAS = "move_alias"  # a decided rollback: move a model's alias in the registry
 
 
 @dataclass
@@ -51,6 +54,7 @@ class ServiceContext:
     templates_dir: Path = SHIPPED_TEMPLATES
     wake: Callable[[], None] = field(default=lambda: None)  # new outbox work: nudge the scheduler
     groups: UserGroups = field(default_factory=NoUserGroups)  # Slack user groups' members
+    registry: ModelRegistry | None = None  # the model registry; None: WARROOM_MLFLOW_URI unset
 
     def __post_init__(self) -> None:
         self.severities: SeverityScale = self.config.severity_scale()
@@ -58,8 +62,17 @@ class ServiceContext:
         self.audiences: AudienceList = self.config.audience_list()
         self.admins: frozenset[str] = frozenset(self.config.admins)
         self.publishers: Publishers = self.config.publisher_list()
+        self.catalog: Catalog = self.config.catalog_model()
         self.templates = TemplateRenderer(self.templates_dir)
         self.approvals = ApprovalBook(self.templates_dir)
+
+    def people_of(self, owners: Iterable[str]) -> list[str]:
+        """User IDs for owners given as users or user groups (groups expanded: this may ask
+        Slack, so call it before a transaction), each once, in the order given."""
+        people: list[str] = []
+        for owner in owners:
+            people += sorted(self.groups.members_of(owner)) if owner.startswith("S") else [owner]
+        return list(dict.fromkeys(people))
 
     def publisher_ids(self) -> frozenset[str] | None:
         """Everyone who may speak for the company, groups expanded (this may ask Slack, so

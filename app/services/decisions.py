@@ -19,7 +19,7 @@ from app.domain.status import Status
 from app.domain.text import escape, mention
 from app.persistence.tables import Decision, Incident
 from app.rendering.context import decision_view
-from app.services import faults
+from app.services import faults, rollback_moves
 from app.services import outbox_messages as said
 from app.services.compose import Composer
 from app.services.context import Op, ServiceContext, Unit
@@ -59,41 +59,46 @@ class Ask:
 
 
 def ask_decision(ctx: ServiceContext, channel_id: str, ask: Ask) -> Decision:
-    question = rules.check_question(ask.question)
-    options = ask.options or list(rules.DEFAULT_OPTIONS)
     with ctx.unit() as unit:
         incident = incident_in_channel(unit.session, channel_id, lock=True)
-        assert incident.id is not None
-        if incident.status == Status.RESOLVED.value:
-            raise InvalidInput(f"{incident.ref} is resolved; reopen it to ask for a decision.")
-        commander = current_holders(unit.session, incident.id).get(COMMANDER)
-        _ensure_may_name_owner(ctx, ask, commander)
-        severity = ctx.severities.describe(incident.severity)
-        decision = Decision(
-            incident_id=incident.id,
-            number=_next_number(unit.session, incident.id),
-            question=question,
-            options=options,
-            owner=ask.owner or commander or ask.asked_by,
-            asked_by=ask.asked_by,
-            asked_at=unit.now,
-            due_at=unit.now + (ask.due_in or severity.decision_due),
-        )
-        _plan(decision, commander)
-        unit.session.add(decision)
-        unit.session.flush()
-        message = unit.post_in_incident(incident.id, asked_message(decision))
-        decision.message_outbox_id = message.id
-        unit.log(
-            incident.id,
-            ask.asked_by,
-            "decision",
-            f"{ref(decision)} asked: {question} "
-            f"(owner {decision.owner}, options {' / '.join(options)})",
-            people=[decision.owner],
-        )
-        unit.refresh(incident.id)
-        return decision
+        return record_decision(ctx, unit, incident, ask)
+
+
+def record_decision(ctx: ServiceContext, unit: Unit, incident: Incident, ask: Ask) -> Decision:
+    """Ask a decision inside a use case's transaction (the incident row locked)."""
+    assert incident.id is not None
+    question = rules.check_question(ask.question)
+    options = ask.options or list(rules.DEFAULT_OPTIONS)
+    if incident.status == Status.RESOLVED.value:
+        raise InvalidInput(f"{incident.ref} is resolved; reopen it to ask for a decision.")
+    commander = current_holders(unit.session, incident.id).get(COMMANDER)
+    _ensure_may_name_owner(ctx, ask, commander)
+    severity = ctx.severities.describe(incident.severity)
+    decision = Decision(
+        incident_id=incident.id,
+        number=_next_number(unit.session, incident.id),
+        question=question,
+        options=options,
+        owner=ask.owner or commander or ask.asked_by,
+        asked_by=ask.asked_by,
+        asked_at=unit.now,
+        due_at=unit.now + (ask.due_in or severity.decision_due),
+    )
+    _plan(decision, commander)
+    unit.session.add(decision)
+    unit.session.flush()
+    message = unit.post_in_incident(incident.id, asked_message(decision))
+    decision.message_outbox_id = message.id
+    unit.log(
+        incident.id,
+        ask.asked_by,
+        "decision",
+        f"{ref(decision)} asked: {question} "
+        f"(owner {decision.owner}, options {' / '.join(options)})",
+        people=[decision.owner],
+    )
+    unit.refresh(incident.id)
+    return decision
 
 
 def check_may_ask(ctx: ServiceContext, channel_id: str, ask: Ask) -> None:
@@ -330,6 +335,7 @@ def _settled(unit: Unit, incident: Incident, decision: Decision, log_text: str) 
             sequence_key=f"decision:{decision.id}",
         )
     unit.log(incident.id, decision.decided_by or "warroom", "decision", log_text)
+    rollback_moves.settled(unit, decision)  # a rollback waiting on this decision moves, or not
     unit.refresh(incident.id)
 
 

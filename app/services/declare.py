@@ -9,7 +9,7 @@ from app.domain.errors import InvalidInput
 from app.domain.roles import COMMANDER
 from app.domain.status import Status
 from app.persistence.tables import Incident, RoleAssignment, StatusMilestone
-from app.services import cadence
+from app.services import cadence, impact
 from app.services import outbox_messages as said
 from app.services.context import Op, ServiceContext, Unit
 
@@ -26,6 +26,7 @@ class Declaration:
     impact: str = ""
     from_channel: str | None = None
     response_url: str | None = None
+    systems: tuple[str, ...] = ()  # affected catalog systems
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class Declared:
     number: int
     channel_name: str
     severity: str
+    systems: tuple[str, ...] = ()  # recorded; their blast radius is acted on after
 
     @property
     def ref(self) -> str:
@@ -57,6 +59,7 @@ def clean_title(title: str) -> str:
 def declare_incident(ctx: ServiceContext, d: Declaration) -> Declared:
     severity = ctx.severities.get(d.severity)
     title = clean_title(d.title)
+    systems = [s.key for s in ctx.catalog.systems_named(d.systems)] if d.systems else []
     with ctx.unit() as unit:
         incident = Incident(
             title=title,
@@ -77,7 +80,8 @@ def declare_incident(ctx: ServiceContext, d: Declaration) -> Declared:
         _record_start(unit, incident)
         cadence.start(ctx, unit, incident)
         _plan_slack_steps(ctx, unit, incident, d.response_url)
-        return Declared(incident.id, incident.channel_name, severity.key)
+        impact.store(unit, incident, systems, d.declared_by)
+        return Declared(incident.id, incident.channel_name, severity.key, tuple(systems))
 
 
 def _record_start(unit: Unit, incident: Incident) -> None:

@@ -19,7 +19,7 @@ from app.domain.incident import IncidentSnapshot
 from app.domain.roles import COMMANDER, COMMS
 from app.domain.text import escape, redact
 from app.persistence.tables import Incident, OutboxMessage
-from app.services import faults, timeline
+from app.services import faults, rollback_moves, timeline
 from app.services import outbox_messages as said
 from app.services.context import Op, ServiceContext, Unit
 from app.services.home import HomeData, home_data
@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
 GIVE_UP_AFTER = timedelta(hours=24)
 RESPONSE_URL_LIFETIME = timedelta(minutes=30)
+# A decided rollback waits for an unreachable registry only briefly: then it is reported as
+# failed, and the commander decides again, rather than it happening by surprise much later.
+MOVE_LIFETIME = timedelta(minutes=2)
 # Ops that are not idempotent in Slack: an attempt that may have landed must be checked first.
 _CHECK_BEFORE_REPEAT = {Op.POST.value, Op.CREATE_CHANNEL.value, Op.RESPOND.value}
 # Ops whose messages are rendered from the incident's current state.
@@ -136,7 +139,7 @@ class _Pictures:
         assert incident.id is not None
         if incident.id not in self._snapshots:
             self._snapshots[incident.id] = snapshot(
-                self.session, incident, self.ctx.severities, self.ctx.roles
+                self.session, incident, self.ctx.severities, self.ctx.roles, self.ctx.catalog
             )
         return self._snapshots[incident.id]
 
@@ -287,7 +290,7 @@ def mark_sent(ctx: ServiceContext, work: Work, result: dict[str, Any]) -> None:
         _finish(row, unit.now, result)
         unit.session.add(row)
         if row.incident_id is not None:
-            _record_on_incident(unit.session, row, result, unit.now)
+            _record_on_incident(unit, row, result)
             _clear_fault_of_place(unit, row)
     ctx.wake()  # rows that waited for this one may now be ready
 
@@ -301,9 +304,8 @@ def _finish(row: OutboxMessage, now: datetime, result: dict[str, Any]) -> None:
     row.maybe_sent = False
 
 
-def _record_on_incident(
-    session: Session, row: OutboxMessage, result: dict[str, Any], now: datetime
-) -> None:
+def _record_on_incident(unit: Unit, row: OutboxMessage, result: dict[str, Any]) -> None:
+    session, now = unit.session, unit.now
     incident = session.get(Incident, row.incident_id)
     if incident is None:
         return
@@ -317,6 +319,8 @@ def _record_on_incident(
     elif row.payload.get("record_as") == "announcement":
         incident.announcement_channel_id = result["channel"]
         incident.announcement_ts = result["ts"]
+    elif row.op == Op.MOVE_ALIAS.value:
+        rollback_moves.moved(unit, row.payload, result)
     elif row.op == Op.READ_PINNED.value:
         pin = timeline.Pin(
             **{k: row.payload[k] for k in ("channel_id", "ts", "pinned_by", "author")}
@@ -348,6 +352,8 @@ def mark_retry(
 
 
 def _lifetime(work: Work) -> timedelta:
+    if work.op == Op.MOVE_ALIAS.value:
+        return MOVE_LIFETIME
     return RESPONSE_URL_LIFETIME if work.op == Op.RESPOND.value else GIVE_UP_AFTER
 
 
@@ -363,7 +369,9 @@ def mark_dead(ctx: ServiceContext, work: Work, error: str, *, unrenderable: bool
         for waiting in _rows_that_need(unit.session, row):
             _bury(waiting, unit.now, f"not possible: outbox #{row.id} failed ({error})")
             unit.session.add(waiting)
-        if unrenderable:
+        if row.op == Op.MOVE_ALIAS.value:
+            rollback_moves.failed(unit, row.payload, error)
+        elif unrenderable:
             _tell_unrenderable(unit, row, error)
         else:
             _tell_who_can_act(unit, row, work, error)

@@ -106,7 +106,7 @@ def compose(ctx: ServiceContext, session: Session, now: datetime, day: date) -> 
         return None
     catalog = {r.key: r for r in ctx.roles}
     views = [
-        incident_view(snapshot(session, i, ctx.severities, ctx.roles), catalog, now)
+        incident_view(snapshot(session, i, ctx.severities, ctx.roles, ctx.catalog), catalog, now)
         for i in incidents
     ]
     return ctx.templates.render(

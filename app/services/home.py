@@ -14,7 +14,14 @@ from app.domain.decisions import DecisionStatus
 from app.domain.roles import COMMANDER
 from app.domain.severity import Severity
 from app.domain.status import Status
-from app.persistence.tables import AudienceClock, Decision, HomeViewer, Incident, RoleAssignment
+from app.persistence.tables import (
+    AffectedSystem,
+    AudienceClock,
+    Decision,
+    HomeViewer,
+    Incident,
+    RoleAssignment,
+)
 from app.services.context import ServiceContext
 
 REMEMBER_EVERY = timedelta(hours=1)  # how often a viewer's last visit is written down
@@ -31,6 +38,7 @@ class HomeIncident:
     declared_at: datetime
     next_update: datetime | None
     private: bool
+    functions: tuple[str, ...] = ()  # business functions its blast radius reaches
 
     @property
     def ref(self) -> str:
@@ -67,8 +75,9 @@ def home_data(ctx: ServiceContext, session: Session, user: str, now: datetime) -
     holders = _current_roles(session, ids)
     members = _members_of_private(session, [i.id for i in incidents if i.private])
     due = _next_updates(session, ids)
+    affected = _affected_systems(session, ids)
     visible = [
-        _home_incident(ctx, i, holders.get(i.id or 0, {}), due.get(i.id or 0))
+        _home_incident(ctx, i, holders.get(i.id or 0, {}), due.get(i.id or 0), affected)
         for i in incidents
         if not i.private or user in members.get(i.id or 0, set())
     ]
@@ -89,9 +98,14 @@ def home_data(ctx: ServiceContext, session: Session, user: str, now: datetime) -
 
 
 def _home_incident(
-    ctx: ServiceContext, incident: Incident, roles: dict[str, str], due: datetime | None
+    ctx: ServiceContext,
+    incident: Incident,
+    roles: dict[str, str],
+    due: datetime | None,
+    affected: dict[int, list[str]],
 ) -> HomeIncident:
     assert incident.id is not None
+    radius = ctx.catalog.blast_radius(affected.get(incident.id, []))
     return HomeIncident(
         number=incident.id,
         title=incident.title,
@@ -102,7 +116,19 @@ def _home_incident(
         declared_at=incident.declared_at,
         next_update=due,
         private=incident.private,
+        functions=tuple(f.name for f in radius.functions),
     )
+
+
+def _affected_systems(session: Session, ids: list[int | None]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = defaultdict(list)
+    for incident_id, system in session.exec(
+        select(AffectedSystem.incident_id, AffectedSystem.system).where(
+            col(AffectedSystem.incident_id).in_(ids)
+        )
+    ):
+        found[incident_id].append(system)
+    return found
 
 
 def _current_roles(session: Session, ids: list[int | None]) -> dict[int, dict[str, str]]:

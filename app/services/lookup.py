@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.domain.catalog import Catalog
 from app.domain.decisions import DecisionStatus
 from app.domain.errors import NotFound, NotInIncidentChannel
 from app.domain.incident import IncidentSnapshot, RoleSlot
@@ -15,6 +16,7 @@ from app.domain.roles import RoleCatalog
 from app.domain.severity import SeverityScale
 from app.domain.status import Status
 from app.persistence.tables import (
+    AffectedSystem,
     Decision,
     Incident,
     RoleAssignment,
@@ -80,10 +82,15 @@ def role_history(session: Session, incident_id: int) -> list[RoleAssignment]:
 
 
 def snapshot(
-    session: Session, incident: Incident, severities: SeverityScale, roles: RoleCatalog
+    session: Session,
+    incident: Incident,
+    severities: SeverityScale,
+    roles: RoleCatalog,
+    catalog: Catalog | None = None,
 ) -> IncidentSnapshot:
     assert incident.id is not None
     holders = current_holders(session, incident.id)
+    systems = _affected(session, incident.id)
     slots = tuple(RoleSlot(r.key, r.title, holders.get(r.key)) for r in roles)
     return IncidentSnapshot(
         number=incident.id,
@@ -100,7 +107,24 @@ def snapshot(
         roles=slots,
         milestones=milestones(session, incident.id),
         pending_decisions=pending_decisions(session, incident.id),
+        systems=systems,
+        functions=_functions(catalog, [key for key, _ in systems]),
     )
+
+
+def _affected(session: Session, incident_id: int) -> tuple[tuple[str, str | None], ...]:
+    rows = session.exec(
+        select(AffectedSystem)
+        .where(AffectedSystem.incident_id == incident_id)
+        .order_by(col(AffectedSystem.added_at), col(AffectedSystem.system))
+    )
+    return tuple((row.system, row.model_version) for row in rows)
+
+
+def _functions(catalog: Catalog | None, keys: list[str]) -> tuple[str, ...]:
+    if catalog is None or not keys:
+        return ()
+    return tuple(f.name for f in catalog.blast_radius(keys).functions)
 
 
 def pending_decisions(session: Session, incident_id: int) -> int:

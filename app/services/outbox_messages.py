@@ -149,6 +149,59 @@ class DecisionMade(Said):
     why: str
 
 
+@dataclass(frozen=True)
+class BlastRadiusShown(Said):
+    """What an incident's affected systems reach: catalog keys, drawn from the catalog."""
+
+    KIND = "blast_radius"
+    affected: list[str]
+    downstream: list[str]
+    functions: list[str]
+    versions: list[str]  # plain lines: "fraud-scorer: champion → v12, since …"
+    added_by: str
+    invited: list[str]  # people asked to join (user IDs)
+
+
+@dataclass(frozen=True)
+class SeveritySuggested(Said):
+    """The blast radius holds a tier that suggests a higher severity: a button to raise it."""
+
+    KIND = "severity_suggested"
+    current: str
+    suggested: str
+    tier: str
+    because: list[str]  # the systems of that tier
+    raised_by: str | None = None  # once someone pressed the button
+
+
+@dataclass(frozen=True)
+class RollbackDone(Said):
+    """A model's alias moved in the registry, read back and verified."""
+
+    KIND = "rollback_done"
+    system: str
+    mlflow_name: str
+    alias: str
+    before: int
+    after: int
+    before_run: str | None
+    after_run: str | None
+    by: str
+    why: str
+    decision: str  # D-n
+
+
+@dataclass(frozen=True)
+class RollbackFailed(Said):
+    KIND = "rollback_failed"
+    system: str
+    alias: str
+    from_version: int
+    to_version: int
+    error: str
+    decision: str
+
+
 KINDS: dict[str, type[Said]] = {
     kind.KIND: kind
     for kind in (
@@ -166,6 +219,10 @@ KINDS: dict[str, type[Said]] = {
         ChannelFailed,
         DecisionAsked,
         DecisionMade,
+        BlastRadiusShown,
+        SeveritySuggested,
+        RollbackDone,
+        RollbackFailed,
     )
 }
 

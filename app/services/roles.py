@@ -69,6 +69,26 @@ def assign_role(
         return RoleChange(incident.ref, role.key, user_id, previous)
 
 
+def give_role(
+    ctx: ServiceContext, unit: Unit, incident: Incident, role_key: str, user_id: str, actor: str
+) -> None:
+    """A free role given by Warroom itself (a business function's owner gets its role):
+    announced, and its instructions sent, like any assignment."""
+    assert incident.id is not None
+    role = ctx.roles.get(role_key)
+    unit.session.add(
+        RoleAssignment(
+            incident_id=incident.id,
+            role=role.key,
+            user_id=user_id,
+            assigned_by=actor,
+            started_at=unit.now,
+        )
+    )
+    unit.session.flush()
+    _announce_assignment(unit, incident, role, user_id, None, actor)
+
+
 def unassign_role(ctx: ServiceContext, channel_id: str, role_key: str, actor: str) -> RoleChange:
     role = ctx.roles.get(role_key)
     if role.key == COMMANDER:
@@ -101,7 +121,7 @@ def roster(ctx: ServiceContext, channel_id: str) -> Roster:
         incident = incident_in_channel(session, channel_id)
         assert incident.id is not None
         return Roster(
-            snapshot(session, incident, ctx.severities, ctx.roles),
+            snapshot(session, incident, ctx.severities, ctx.roles, ctx.catalog),
             role_history(session, incident.id),
         )
 

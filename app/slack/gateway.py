@@ -242,16 +242,25 @@ class SlackGateway:
     # --- messages ---------------------------------------------------------------------------
 
     async def _post(self, work: Work) -> dict[str, Any]:
-        """Post once (an uncertain earlier attempt is looked for first), then pin if asked:
-        the post is recorded before the pin, so a failed pin retries only the pin."""
+        """Post once (an uncertain earlier attempt is looked for first), then pin if asked.
+
+        The post is recorded while the pin is under way, and on record before the row is
+        handed back, so a failed pin retries only the pin; the pin, on the declaration's
+        critical path, does not wait for the database. (Were the process to die between the
+        two, the lease lapses with the row marked maybe-sent, and the retry finds the post in
+        the channel before posting.)"""
         message = self._render_row(work)
-        pin = bool(work.payload.get("pin"))
         target = _need(work.target)
         posted = await self._step(
-            work, "post", lambda: self._post_once(work, target, message), more=pin
+            work, "post", lambda: self._post_once(work, target, message), more=False
         )
-        if pin:
+        if not work.payload.get("pin"):
+            return posted
+        recorded = asyncio.ensure_future(self._remember(work, "post", posted))
+        try:
             await self._step(work, "pin", lambda: self._pin(posted["channel"], posted["ts"]))
+        finally:
+            await recorded
         return posted
 
     async def _post_once(self, work: Work, target: str, message: Message) -> dict[str, Any]:

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from app.domain.catalog import Catalog
 from app.domain.incident import IncidentSnapshot
 from app.domain.roles import RoleCatalog
 from app.domain.severity import SeverityScale
 from app.rendering.context import incident_view, person, role_view
 from app.rendering.templates import TemplateRenderer
 from app.services import outbox_messages as said
+from app.slack.blocks import impact, notices
 from app.slack.blocks import incident as standing
-from app.slack.blocks import notices
 from app.slack.blocks.common import Message, fallback, section, sections
 from app.slack.blocks.decisions import decision_made, decision_message
 
@@ -23,9 +24,14 @@ class MessageBook:
     """One renderer per kind of message (checked complete when the book is built)."""
 
     def __init__(
-        self, templates: TemplateRenderer, severities: SeverityScale, roles: RoleCatalog
+        self,
+        templates: TemplateRenderer,
+        severities: SeverityScale,
+        roles: RoleCatalog,
+        catalog: Catalog | None = None,
     ) -> None:
         self.templates = templates
+        self.catalog = catalog or Catalog()
         self.severities = severities
         self.roles = roles
         self._catalog = {role.key: role for role in roles}
@@ -43,6 +49,10 @@ class MessageBook:
             said.ChannelFailed: notices.channel_failed,
             said.DecisionAsked: lambda i, m: decision_message(m),
             said.DecisionMade: lambda i, m: decision_made(m),
+            said.BlastRadiusShown: lambda i, m: impact.blast_radius_message(m, self.catalog),
+            said.SeveritySuggested: lambda i, m: impact.severity_suggestion(m, severities),
+            said.RollbackDone: lambda i, m: impact.rollback_done(m),
+            said.RollbackFailed: lambda i, m: impact.rollback_failed(m),
         }
         missing = set(said.KINDS.values()) - set(self._renderers) - {said.Text}
         if missing:  # a kind added without a renderer stops start-up, not a live incident

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from app.domain.decisions import check_question, parse_options, parse_ref
@@ -17,6 +17,7 @@ from app.domain.roles import RoleCatalog
 from app.domain.severity import SeverityScale
 from app.domain.status import parse_status
 from app.domain.text import clean_text, escape
+from app.slack import parsing_models as models
 from app.slack.text import to_plain, user_id_from_mention
 
 SELF_WORDS = {"me", "myself", "@me"}
@@ -32,6 +33,7 @@ class Declare:
     severity: str | None  # None with no title: open the form
     title: str
     private: bool = False
+    affects: list[str] = field(default_factory=list)  # catalog systems (--affects a,b)
 
 
 @dataclass(frozen=True)
@@ -136,11 +138,18 @@ Command = (
     | SettleDecision
     | ListDecisions
     | ShowSummary
+    | models.Affects
+    | models.ShowImpact
+    | models.ShowCatalog
+    | models.Rollback
 )
 
 # (usage, one line) for `/incident help`, in the order people need them.
 USAGE = [
-    ("declare <sev> <title>", "declare an incident and open its channel (`declare` alone: a form)"),
+    (
+        "declare <sev> <title> [--affects a,b] [--private]",
+        "declare an incident and open its channel (`declare` alone: a form)",
+    ),
     (
         "assign <role> @person",
         "name someone to a role; `assign <role> me` takes a free one (not commander or comms)",
@@ -160,6 +169,13 @@ USAGE = [
     ("decisions", "pending and made decisions"),
     ("decision close|carry <D-n> [reason]", "settle a pending decision before resolving"),
     ("summary [post]", "the executive summary (`post` sends it to the executive audience)"),
+    ("affects <system> [<system>…]", "name what is affected: the blast radius and its owners"),
+    ("impact", "the blast radius: systems, business functions, owners, model versions"),
+    ("catalog [name]", "the catalog, or one system (works anywhere)"),
+    (
+        "rollback <model> [--to <version>] [--undo]",
+        "propose moving the model's alias to another version (a decision)",
+    ),
     ("note <text>", "add a note to the timeline"),
     ("timeline", "show the latest timeline entries"),
     ("help", "this list"),
@@ -188,6 +204,11 @@ class CommandParser:
             "decisions": lambda args, caller: ListDecisions(),
             "summary": lambda args, caller: ShowSummary(post=args.strip().lower() == "post"),
             "help": lambda args, caller: Help(),
+            "affects": models.parse_affects,
+            "affect": models.parse_affects,
+            "impact": lambda args, caller: models.ShowImpact(),
+            "catalog": models.parse_catalog,
+            "rollback": models.parse_rollback,
         }
 
     def parse(self, text: str, caller: str) -> Command:
@@ -200,11 +221,12 @@ class CommandParser:
         return handler(args.strip(), caller)
 
     def _declare(self, args: str, caller: str) -> Command:
+        args, affects = models.take_affects(args)
         words = args.split()
         private = any(w.lower() == "--private" for w in words)
         words = [w for w in words if w.lower() != "--private"]
         if not words:
-            return Declare(None, "", private)
+            return Declare(None, "", private, affects)
         severity = words[0]
         if not self.severities.is_known(severity):
             raise InvalidInput(
@@ -218,7 +240,7 @@ class CommandParser:
                 f"Add a title after the severity: `/incident declare {severity.lower()} "
                 "Chatbot release giving harmful answers`."
             )
-        return Declare(severity.lower(), title, private)
+        return Declare(severity.lower(), title, private, affects)
 
     def _assign(self, args: str, caller: str) -> Command:
         role, _, who = args.partition(" ")

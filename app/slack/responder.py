@@ -45,9 +45,10 @@ class Responder:
         secure = parts.scheme == "https" or (parts.scheme == "http" and host in _LOOPBACK)
         return secure and host in self.hosts
 
-    async def send(self, response_url: str, message: Message) -> int:
-        """Post an ephemeral reply; returns Slack's HTTP status, or REFUSED for a URL that is
-        not Slack's (logged with its host only: the path is a secret capability)."""
+    async def send(self, response_url: str, message: Message, *, replace: bool = False) -> int:
+        """Post an ephemeral reply (or, with `replace`, redraw the message whose button was
+        pressed); returns Slack's HTTP status, or REFUSED for a URL that is not Slack's
+        (logged with its host only: the path is a secret capability)."""
         if not self.allows(response_url):
             host = urlsplit(response_url).hostname
             log.warning("refused a reply to a response_url on %r: not a Slack host", host)
@@ -58,8 +59,8 @@ class Responder:
         response = await client.send(
             text=message.text,
             blocks=message.blocks or None,
-            response_type="ephemeral",
-            replace_original=False,
+            response_type=None if replace else "ephemeral",
+            replace_original=replace,
         )
         if response.status_code != 200:
             log.warning("Slack refused a reply (%s): %s", response.status_code, response.body)

@@ -36,6 +36,25 @@ SAMPLE_VALUES: dict[str, Any] = {
     "decided_by": None,
     "rationale": "",
     "why": "precision is known",
+    "affected": ["fs-online"],
+    "downstream": ["fraud-scorer"],
+    "functions": ["risk"],
+    "versions": ["fraud-scorer: champion → v12 <!channel>"],
+    "added_by": "U0ALICE01",
+    "invited": ["U0DATA001"],
+    "current": "sev2",
+    "suggested": "sev1",
+    "tier": "critical",
+    "because": ["fraud-scorer"],
+    "raised_by": None,
+    "system": "fraud-scorer",
+    "mlflow_name": "fraud-scorer",
+    "alias": "champion",
+    "before_run": "abc123",
+    "after_run": None,
+    "decision": "D-3",
+    "from_version": 12,
+    "to_version": 11,
 }
 
 
@@ -43,6 +62,7 @@ OVERRIDES: dict[type[said.Said], dict[str, Any]] = {
     said.StatusChanged: {"before": "investigating", "after": "contained"},
     said.Reopened: {"before": "resolved", "after": "investigating"},
     said.Text: {"text": "Words a template rendered, escaped already"},
+    said.RollbackDone: {"before": 12, "after": 11},
 }
 
 

@@ -97,4 +97,6 @@ def _line(home: HomeData, incident: HomeIncident) -> str:
         line += f" · next update {at}{late}"
     if incident.private:
         line += " · :lock:"
+    if incident.functions:
+        line += f"\n_Affects {escape_within(', '.join(incident.functions), 200)}_"
     return line

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from app.domain.catalog import KIND_TITLES, Catalog, System
 from app.domain.severity import SeverityScale
 from app.domain.text import clean_text, truncate
 from app.slack.blocks.common import Block, metadata_of
@@ -18,6 +19,8 @@ _TITLE, _SEVERITY, _AFFECTED, _IMPACT, _PRIVATE = (
     "impact",
     "private",
 )
+SYSTEMS = "systems"  # the catalog multi-select (and its options request, past 100 systems)
+MAX_STATIC_OPTIONS = 100  # Slack's limit for a static select
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,7 @@ class DeclareForm:
     private: bool
     response_url: str | None
     channel_id: str | None
+    systems: tuple[str, ...] = ()
 
 
 class FormErrors(Exception):
@@ -52,8 +56,40 @@ def _input(block_id: str, label: str, element: dict[str, Any], optional: bool = 
     }
 
 
+def system_option(system: System) -> dict[str, Any]:
+    label = f"{system.key} · {KIND_TITLES[system.kind][:-1].lower()}"
+    return {"text": _plain(truncate(label, 75)), "value": system.key[:150]}
+
+
+def systems_input(catalog: Catalog) -> Block | None:
+    """The catalog as a multi-select: its options inline up to Slack's 100, else asked for as
+    the person types (an options request answered from the catalog)."""
+    if not catalog:
+        return None
+    element: dict[str, Any] = {"placeholder": _plain("Systems from the catalog")}
+    if len(catalog.systems) <= MAX_STATIC_OPTIONS:
+        options = [system_option(s) for s in catalog.systems.values()]
+        element.update(type="multi_static_select", options=options)
+    else:
+        element.update(type="multi_external_select", min_query_length=1)
+    return _input(SYSTEMS, "Affected systems (the blast radius follows)", element, optional=True)
+
+
+def matching_options(catalog: Catalog, typed: str) -> list[dict[str, Any]]:
+    """What the multi-select offers for what was typed: names containing it, first 100."""
+    wanted = typed.strip().lower()
+    found = [s for s in catalog.systems.values() if wanted in s.key]
+    found.sort(key=lambda s: (not s.key.startswith(wanted), s.key))
+    return [system_option(s) for s in found[:MAX_STATIC_OPTIONS]]
+
+
 def declare_modal(
-    severities: SeverityScale, *, private: bool, response_url: str | None, channel_id: str | None
+    severities: SeverityScale,
+    *,
+    private: bool,
+    response_url: str | None,
+    channel_id: str | None,
+    catalog: Catalog | None = None,
 ) -> dict[str, Any]:
     options = [
         {"text": _plain(truncate(f"{s.key.upper()} · {s.label}", 75)), "value": s.key}
@@ -67,6 +103,7 @@ def declare_modal(
     if private:
         checkbox["initial_options"] = [private_option]
     metadata = json.dumps({"response_url": response_url, "channel_id": channel_id})
+    systems = systems_input(catalog) if catalog is not None else None
     return {
         "type": "modal",
         "callback_id": DECLARE_CALLBACK,
@@ -93,9 +130,12 @@ def declare_modal(
                     "placeholder": _plain("Choose a severity"),
                 },
             ),
+            *([systems] if systems else []),
             _input(
                 _AFFECTED,
-                "What is affected (model, service, feature)",
+                "What is affected (model, service, feature)"
+                if not systems
+                else "Anything else affected",
                 {
                     "type": "plain_text_input",
                     "max_length": 500,
@@ -147,4 +187,5 @@ def read_declare_form(view: dict[str, Any], severities: SeverityScale) -> Declar
         private=bool(value(_PRIVATE).get("selected_options")),
         response_url=meta.get("response_url"),
         channel_id=meta.get("channel_id"),
+        systems=tuple(o.get("value", "") for o in value(SYSTEMS).get("selected_options") or []),
     )

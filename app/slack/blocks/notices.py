@@ -7,6 +7,7 @@ from app.domain.severity import SeverityScale
 from app.domain.status import Status
 from app.domain.text import escape, mention
 from app.services import outbox_messages as said
+from app.services.context import BOT_ACTOR
 from app.slack.blocks.common import Message, context, fallback, section
 
 
@@ -51,7 +52,9 @@ def reopened(incident: IncidentSnapshot, m: said.Reopened) -> Message:
 
 def role_assigned(m: said.RoleAssigned, role_title: str) -> Message:
     text = f":bust_in_silhouette: {mention(m.user)} is now *{role_title}*"
-    if m.by and m.by != m.user:
+    if m.by == BOT_ACTOR:
+        text += ", as an owner of what this incident affects"
+    elif m.by and m.by != m.user:
         text += f", assigned by {mention(m.by)}"
     if m.previous:
         text += f" (taking over from {mention(m.previous)})"

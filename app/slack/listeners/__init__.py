@@ -3,7 +3,16 @@
 from slack_bolt.async_app import AsyncApp
 
 from app.slack.deps import SlackDeps
-from app.slack.listeners import commands, decisions, errors, events, home, updates, views
+from app.slack.listeners import (
+    commands,
+    decisions,
+    errors,
+    events,
+    home,
+    impact,
+    updates,
+    views,
+)
 
 
 def register_all(app: AsyncApp, deps: SlackDeps) -> None:
@@ -13,4 +22,5 @@ def register_all(app: AsyncApp, deps: SlackDeps) -> None:
     decisions.register(app, deps)
     home.register(app, deps)
     events.register(app, deps)
+    impact.register(app, deps)
     errors.register(app, deps)

@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from app.domain.errors import WarroomError
 from app.slack import parsing as p
+from app.slack import parsing_models as models
 from app.slack.ack_gate import CONTEXT_KEY
 from app.slack.blocks.modals import declare_modal
 from app.slack.blocks.replies import help_message
@@ -34,6 +35,10 @@ HANDLERS: dict[type, Callable[[handlers.Call, Any], Awaitable[None]]] = {
     p.SettleDecision: handlers.settle_decision,
     p.ListDecisions: handlers.list_decisions,
     p.ShowSummary: handlers.show_summary,
+    models.Affects: handlers.affects,
+    models.ShowImpact: handlers.show_impact,
+    models.ShowCatalog: handlers.show_catalog,
+    models.Rollback: handlers.rollback,
 }
 
 
@@ -87,5 +92,6 @@ async def open_declare_form(
         private=private,
         response_url=command.get("response_url"),
         channel_id=command.get("channel_id"),
+        catalog=deps.ctx.catalog,
     )
     await client.views_open(trigger_id=command["trigger_id"], view=view)

@@ -14,10 +14,21 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from app.domain.errors import InvalidInput
 from app.domain.text import escape, mention
-from app.services import decisions, lifecycle, roles, summary, timeline, updates
+from app.services import (
+    decisions,
+    impact,
+    lifecycle,
+    roles,
+    rollbacks,
+    summary,
+    timeline,
+    updates,
+)
 from app.services.declare import Declaration, declare_incident
 from app.slack import parsing as p
+from app.slack import parsing_models as models
 from app.slack.api_errors import slack_error_code
+from app.slack.blocks import impact as impact_blocks
 from app.slack.blocks.common import Message
 from app.slack.blocks.decisions import ask_modal, decisions_list, pending_before_resolve
 from app.slack.blocks.replies import roster_message, summary_message, timeline_message
@@ -59,8 +70,11 @@ async def declare(call: Call, cmd: p.Declare) -> None:
         private=cmd.private,
         from_channel=call.channel or None,
         response_url=call.command.get("response_url"),
+        systems=tuple(cmd.affects),
     )
-    await call.run(declare_incident, declaration)
+    declared = await call.run(declare_incident, declaration)
+    if declared.systems:  # beside the channel being created, not before it
+        await call.run(impact.after_declaration, declared.number, list(declared.systems), call.user)
 
 
 async def assign(call: Call, cmd: p.Assign) -> None:
@@ -156,3 +170,25 @@ async def ensure_person(client: AsyncWebClient, user_id: str) -> None:
         raise InvalidInput(f"{mention(user_id)} is a bot; roles go to people.")
     if user.get("deleted"):
         raise InvalidInput(f"{mention(user_id)} is deactivated; choose someone active.")
+
+
+async def affects(call: Call, cmd: models.Affects) -> None:
+    await call.run(impact.affect, call.channel, cmd.systems, call.user)
+
+
+async def show_impact(call: Call, cmd: models.ShowImpact) -> None:
+    found = await call.run(impact.current, call.channel)
+    await call.reply(impact_blocks.impact_reply(found.incident_ref, found.radius, found.versions))
+
+
+async def show_catalog(call: Call, cmd: models.ShowCatalog) -> None:
+    catalog = call.deps.ctx.catalog
+    if cmd.name is None:
+        await call.reply(impact_blocks.catalog_listing(catalog))
+        return
+    system, versions = await call.run(impact.describe_system, cmd.name)
+    await call.reply(impact_blocks.system_message(system, catalog, versions))
+
+
+async def rollback(call: Call, cmd: models.Rollback) -> None:
+    await call.run(rollbacks.propose, call.channel, cmd.model, call.user, cmd.to_version, cmd.undo)

@@ -8,12 +8,15 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
+from app.services import impact
 from app.services.declare import Declaration, declare_incident
 from app.slack.ack_gate import CONTEXT_KEY
 from app.slack.blocks.modals import (
     DECLARE_CALLBACK,
+    SYSTEMS,
     DeclareForm,
     FormErrors,
+    matching_options,
     read_declare_form,
 )
 from app.slack.deps import SlackDeps
@@ -23,6 +26,11 @@ log = logging.getLogger(__name__)
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
+    @app.options(SYSTEMS)
+    async def systems_typed(ack: AsyncAck, payload: dict[str, Any]) -> None:
+        """Past 100 systems the form asks as the person types; answered from the catalog."""
+        await ack(options=matching_options(deps.ctx.catalog, str(payload.get("value") or "")))
+
     @app.view(DECLARE_CALLBACK)
     async def declare_submitted(
         ack: AsyncAck,
@@ -53,5 +61,8 @@ async def _declare(deps: SlackDeps, user: str, form: DeclareForm) -> None:
         impact=form.impact,
         from_channel=form.channel_id,
         response_url=form.response_url,
+        systems=form.systems,
     )
-    await deps.run(declare_incident, declaration)
+    declared = await deps.run(declare_incident, declaration)
+    if declared.systems:
+        await deps.run(impact.after_declaration, declared.number, list(declared.systems), user)
