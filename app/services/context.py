@@ -17,6 +17,7 @@ from app.clock import Clock
 from app.config import SHIPPED_TEMPLATES, WarroomConfig
 from app.domain.audiences import AudienceList
 from app.domain.catalog import Catalog
+from app.domain.playbooks import Playbook
 from app.domain.permissions import Publishers
 from app.domain.roles import RoleCatalog
 from app.domain.severity import SeverityScale
@@ -55,6 +56,7 @@ class ServiceContext:
     wake: Callable[[], None] = field(default=lambda: None)  # new outbox work: nudge the scheduler
     groups: UserGroups = field(default_factory=NoUserGroups)  # Slack user groups' members
     registry: ModelRegistry | None = None  # the model registry; None: WARROOM_MLFLOW_URI unset
+    playbooks: dict[str, Playbook] = field(default_factory=dict)  # by name (file stem)
 
     def __post_init__(self) -> None:
         self.severities: SeverityScale = self.config.severity_scale()
