@@ -15,7 +15,9 @@ from app.domain.status import Status
 from app.rendering.context import (
     AudienceView,
     DecisionView,
+    PlaybookView,
     UpdateView,
+    WorkView,
     change_view,
     incident_view,
     person,
@@ -60,6 +62,21 @@ SAMPLE_NARRATIVE = UpdateView(
     author=person("U0SAMPLE1"),
     automatic=False,
     at=slack_date(SAMPLE_DECLARED + timedelta(minutes=45)),
+)
+
+
+SAMPLE_PLAYBOOK = PlaybookView(
+    name="model-drift",
+    title="Model performance drop (data or concept drift) <!channel>",
+    phase="containment",
+    phase_plain="Containment: stopping the harm",
+    open_steps=["freeze-pipeline (Halt the model's CI/CD pipeline)"],
+)
+SAMPLE_WORK = WorkView(
+    overrides=["contained (D-3: freeze-pipeline): fallback serving, freeze under way"],
+    overrides_plain=["moved to contained with 1 checklist step still open (D-3)"],
+    hypotheses=["H-1 confirmed: upstream schema change nulled transaction_amount <@U0X>"],
+    evidence=["E-1 dataset: s3://snapshots/fraud/2026-03-04T02"],
 )
 
 
@@ -169,6 +186,8 @@ def sample_contexts(
             "decisions_pending": [SAMPLE_DECISION],
             "next_update": slack_date(now + timedelta(minutes=30)),
             "audience": AudienceView(audience.key, audience.title),
+            "playbook": SAMPLE_PLAYBOOK,
+            "work": SAMPLE_WORK,
         }
         contexts[f"updates/{audience.key}"] = lambda update=update: update  # type: ignore[misc]
         contexts[f"resolution/{audience.key}"] = lambda update=update: update  # type: ignore[misc]

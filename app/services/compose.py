@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -21,13 +22,16 @@ from app.rendering.context import (
     AudienceView,
     DecisionView,
     IncidentView,
+    PlaybookView,
     UpdateView,
+    WorkView,
     change_view,
     decision_view,
     incident_view,
     person,
     slack_date,
 )
+from app.services import work_views
 from app.services.context import ServiceContext
 from app.services.lookup import snapshot
 
@@ -119,7 +123,17 @@ class Composer:
             "decisions_pending": self.decisions(DecisionStatus.PENDING),
             "next_update": slack_date(next_update) if next_update else None,
             "audience": AudienceView(audience.key, audience.title),
+            "playbook": self._playbook,
+            "work": self._work,
         }
+
+    @cached_property
+    def _playbook(self) -> PlaybookView | None:  # read once for every audience of a round
+        return work_views.playbook_view(self.session, self.incident)
+
+    @cached_property
+    def _work(self) -> WorkView:
+        return work_views.work_view(self.session, self.incident.id or 0)
 
     def update_view(self, narrative: Narrative, author: str, now: datetime) -> UpdateView:
         return UpdateView(
