@@ -21,6 +21,7 @@ from app.persistence.tables import (
     StepState,
     TimelineEntry,
 )
+from tests.fakes import requests as slack_requests
 from tests.fakes.slack_api import FakeSlack
 from tests.harness import Warroom
 
@@ -307,3 +308,24 @@ async def test_unknown_playbooks_and_steps_are_refused_helpfully(room: Warroom) 
     step = await room.command("step nope done", channel=channel)
     await room.settle()
     assert "`nope` is not a step of model-drift" in step.everything
+
+
+async def test_the_declare_form_offers_the_playbooks(room: Warroom) -> None:
+    await room.command("declare")
+    await room.settle()
+    view = room.fake.calls_to("views.open")[-1].args["view"]
+    select = next(b for b in view["blocks"] if b["block_id"] == "playbook")["element"]
+    assert [o["value"] for o in select["options"]] == ["model-drift"]
+    state = {
+        "title": {"title": {"type": "plain_text_input", "value": "Fraud precision dropped"}},
+        "severity": {"severity": {"type": "static_select", "selected_option": {"value": "sev2"}}},
+        "playbook": {
+            "playbook": {"type": "static_select", "selected_option": {"value": "model-drift"}}
+        },
+    }
+    body = slack_requests.view_submission_body(
+        "declare_incident", state, private_metadata=view["private_metadata"]
+    )
+    await room.post(body)
+    await room.settle()
+    assert [p.name for p in room.rows(IncidentPlaybook)] == ["model-drift"]

@@ -102,5 +102,6 @@ async def open_declare_form(
         response_url=command.get("response_url"),
         channel_id=command.get("channel_id"),
         catalog=deps.ctx.catalog,
+        playbooks=deps.ctx.playbooks,
     )
     await client.views_open(trigger_id=command["trigger_id"], view=view)
