@@ -17,8 +17,8 @@ from app.clock import Clock
 from app.config import SHIPPED_TEMPLATES, WarroomConfig
 from app.domain.audiences import AudienceList
 from app.domain.catalog import Catalog
-from app.domain.playbooks import Playbook
 from app.domain.permissions import Publishers
+from app.domain.playbooks import Playbook
 from app.domain.roles import RoleCatalog
 from app.domain.severity import SeverityScale
 from app.integrations.registry import ModelRegistry
