@@ -192,3 +192,79 @@ def test_serve_refuses_an_invalid_catalog_naming_the_problem(tmp_path: Path) -> 
     result = run("serve", env=env)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "catalog.fraud-scorer.depends_on: 'fs-online' is not in the catalog" in result.stderr
+
+
+def test_playbooks_check_passes_the_shipped_playbooks_and_list_shows_their_titles() -> None:
+    check = run("playbooks", "check")
+    assert check.returncode == 0, check.stderr
+    assert "playbooks in" in check.stdout and "are valid" in check.stdout
+    listed = run("playbooks", "list")
+    assert listed.returncode == 0, listed.stderr
+    lines = dict(line.split(None, 1) for line in listed.stdout.splitlines())
+    assert lines["model-drift"] == "Model performance drop (data or concept drift)"
+    assert {
+        "data-pipeline-failure",
+        "feature-store-outage",
+        "harmful-output",
+        "serving-infrastructure",
+        "security-adversarial",
+    } <= set(lines)
+
+
+BAD_PLAYBOOK = """\
+title: Chatbot harm
+phases:
+  containment:
+    steps:
+      - {id: roll-back, text: "Roll back", role: sre}
+      - {id: roll-back, text: "Halt the pipeline", colour: red}
+"""
+
+
+def test_playbooks_check_names_each_problem_and_list_still_lists_the_good_ones(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "playbooks"
+    shutil.copytree(ROOT / "playbooks", folder)
+    (folder / "chatbot.yaml").write_text(BAD_PLAYBOOK)
+    env = {"WARROOM_PLAYBOOKS_DIR": str(folder)}
+    check = run("playbooks", "check", env=env)
+    assert check.returncode == 1 and "Traceback" not in check.stderr
+    assert "chatbot.yaml: phases.containment.steps[0].role: 'sre' is not a role" in check.stderr
+    assert "chatbot.yaml: phases.containment.steps[1].id: 'roll-back' is already" in check.stderr
+    assert "chatbot.yaml: phases.containment.steps[1].colour: unknown key" in check.stderr
+    listed = run("playbooks", "list", env=env)
+    assert listed.returncode == 1 and "model-drift" in listed.stdout
+    assert "chatbot" not in listed.stdout and "warroom playbooks check" in listed.stderr
+
+
+def test_playbooks_check_names_a_catalog_playbook_that_does_not_exist(tmp_path: Path) -> None:
+    config = tmp_path / "warroom.yaml"
+    config.write_text(
+        "roles:\n  model-owner: {description: Owns the model}\n"
+        "catalog:\n"
+        "  fraud-scorer: {kind: model, playbook: model-drift}\n"
+        "  chatbot: {kind: model, playbook: hallucination}\n"
+    )
+    result = run("playbooks", "check", env={"WARROOM_CONFIG": str(config)})
+    assert result.returncode == 1
+    assert "catalog.chatbot.playbook: 'hallucination' is not a playbook" in result.stderr
+    assert "fraud-scorer" not in result.stderr
+
+
+def test_serve_refuses_an_invalid_playbook_naming_the_file(tmp_path: Path) -> None:
+    folder = tmp_path / "playbooks"
+    folder.mkdir()
+    (folder / "chatbot.yaml").write_text(BAD_PLAYBOOK)
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_APP_TOKEN": "xapp-1",
+        "WARROOM_PLAYBOOKS_DIR": str(folder),
+        "WARROOM_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}",
+    }
+    result = run("serve", env=env)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{folder / 'chatbot.yaml'}: phases.containment.steps[0].role" in result.stderr
+    missing = run("serve", env={**env, "WARROOM_PLAYBOOKS_DIR": str(tmp_path / "nope")})
+    assert missing.returncode == 2
+    assert f"WARROOM_PLAYBOOKS_DIR: {tmp_path / 'nope'} is not a folder" in missing.stderr
