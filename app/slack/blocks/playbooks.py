@@ -4,7 +4,6 @@ hypotheses as they are recorded, the remediation menu."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
 from app.domain.playbooks import PLAIN_PHASE, Playbook
@@ -61,9 +60,10 @@ def _option(step: said.StepLine) -> dict[str, Any]:
 
 
 def _state(step: said.StepLine) -> str:
-    parts = [f"`{step.id}`"]
+    """Who and what first, the step's id last: cut to Slack's length, only the id is cut."""
+    parts = []
     if step.done_by:
-        parts.append(f"done by {mention(step.done_by)}{_when(step.done_at)}")
+        parts.append(f"done by {mention(step.done_by)}")
     elif step.waiting_for:
         parts.append(f"waiting for {step.waiting_for} evidence")
     elif step.holder:
@@ -72,14 +72,8 @@ def _state(step: said.StepLine) -> str:
         parts.append(f"{step.role}: unfilled")
     if step.required and not step.done_by:
         parts.append("required")
+    parts.append(f"`{step.id}`")
     return " · ".join(parts)
-
-
-def _when(iso: str | None) -> str:
-    if not iso:
-        return ""
-    moment = datetime.fromisoformat(iso)
-    return f" <!date^{int(moment.timestamp())}^{{time}}|{moment:%H:%M}>"
 
 
 def evidence_recorded(m: said.EvidenceRecorded) -> Message:

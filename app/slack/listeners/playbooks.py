@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from app.domain.errors import WarroomError
 from app.services import playbooks
+from app.slack.ack_gate import CONTEXT_KEY
 from app.slack.blocks.common import Message
 from app.slack.blocks.playbooks import OPTIONS_BLOCK, PROPOSE_ACTION, STEP_ACTION
 from app.slack.deps import SlackDeps
@@ -18,16 +19,22 @@ TICKED = re.compile(rf"^{STEP_ACTION}:[a-z]+:\d+$")
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
     @app.action(TICKED)
-    async def ticked(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+    async def ticked(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
         """The element's options now ticked: each step in it done or not, as shown."""
         await ack()
-        with deps.activity.track():
-            wanted = _wanted(body, action)
-            channel = (body.get("channel") or {}).get("id", "")
+        wanted = _wanted(body, action)
+        channel = (body.get("channel") or {}).get("id", "")
+
+        async def tick() -> None:  # after the acks waiting in front of it
             try:
                 await deps.run(playbooks.set_steps, channel, wanted, body["user"]["id"])
             except WarroomError as refused:
                 await deps.reply(body.get("response_url"), Message(text=refused.message))
+
+        with deps.activity.track():
+            await deps.gate.follow_up(tick, context.get(CONTEXT_KEY))
 
     @app.action("remediation_choice")
     async def chosen(ack: AsyncAck) -> None:
