@@ -239,7 +239,8 @@ def main() -> int:
         for t, r in zip(rounds["tick"], rounds["roles"], strict=True)
     )
     print(
-        f"  tick p99 ÷ roles p99: {ratio:.2f}x (median of rounds {medians:.2f}x; target: within the same p99, about 1x)"
+        f"  tick p99 ÷ roles p99: {ratio:.2f}x (median of rounds {medians:.2f}x; "
+        "target: about 1x, the same p99)"
     )
     return 0
 
