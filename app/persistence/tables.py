@@ -315,3 +315,19 @@ class SeenRequest(SQLModel, table=True):
     key: str = Field(primary_key=True)  # sha256 of the request's signature (see request_guard)
     signed_at: datetime = _time(index=True)  # the request's own X-Slack-Request-Timestamp
     seen_at: datetime = _time()
+
+
+class GlossaryTerm(SQLModel, table=True):
+    """A term added or changed in Slack (`/incident glossary add`), shown beside the shipped
+    glossary and replacing the shipped definition of the same term; who and when, kept."""
+
+    __tablename__ = "glossary_terms"
+
+    term: str = Field(primary_key=True)  # as first written; matched case-insensitively
+    definition: str
+    aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    why: str = ""
+    added_by: str
+    added_at: datetime = _time()
+    updated_by: str | None = None
+    updated_at: datetime | None = _time(nullable=True)

@@ -17,6 +17,7 @@ from app.domain.roles import RoleCatalog
 from app.domain.severity import SeverityScale
 from app.domain.status import parse_status
 from app.domain.text import clean_text, escape
+from app.slack import parsing_glossary as glossary
 from app.slack import parsing_models as models
 from app.slack.text import to_plain, user_id_from_mention
 
@@ -142,6 +143,8 @@ Command = (
     | models.ShowImpact
     | models.ShowCatalog
     | models.Rollback
+    | glossary.ShowGlossary
+    | glossary.AddGlossaryTerm
 )
 
 # (usage, one line) for `/incident help`, in the order people need them.
@@ -176,6 +179,11 @@ USAGE = [
         "rollback <model> [--to <version>] [--undo]",
         "propose moving the model's alias to another version (a decision)",
     ),
+    ("glossary [term]", "a term in plain words, or every term (works anywhere)"),
+    (
+        "glossary add <term> <definition>",
+        "add or change a term (the incident's commander, or an admin)",
+    ),
     ("note <text>", "add a note to the timeline"),
     ("timeline", "show the latest timeline entries"),
     ("help", "this list"),
@@ -209,6 +217,7 @@ class CommandParser:
             "impact": lambda args, caller: models.ShowImpact(),
             "catalog": models.parse_catalog,
             "rollback": models.parse_rollback,
+            "glossary": glossary.parse_glossary,
         }
 
     def parse(self, text: str, caller: str) -> Command:

@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from app.domain.errors import WarroomError
 from app.slack import parsing as p
+from app.slack import parsing_glossary as glossary
 from app.slack import parsing_models as models
 from app.slack.ack_gate import CONTEXT_KEY
 from app.slack.blocks.modals import declare_modal
@@ -39,6 +40,8 @@ HANDLERS: dict[type, Callable[[handlers.Call, Any], Awaitable[None]]] = {
     models.ShowImpact: handlers.show_impact,
     models.ShowCatalog: handlers.show_catalog,
     models.Rollback: handlers.rollback,
+    glossary.ShowGlossary: handlers.show_glossary,
+    glossary.AddGlossaryTerm: handlers.add_glossary_term,
 }
 
 

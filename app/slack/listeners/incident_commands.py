@@ -16,6 +16,7 @@ from app.domain.errors import InvalidInput
 from app.domain.text import escape, mention
 from app.services import (
     decisions,
+    glossary,
     impact,
     lifecycle,
     roles,
@@ -26,8 +27,10 @@ from app.services import (
 )
 from app.services.declare import Declaration, declare_incident
 from app.slack import parsing as p
+from app.slack import parsing_glossary as glossary_words
 from app.slack import parsing_models as models
 from app.slack.api_errors import slack_error_code
+from app.slack.blocks import glossary as glossary_blocks
 from app.slack.blocks import impact as impact_blocks
 from app.slack.blocks.common import Message
 from app.slack.blocks.decisions import ask_modal, decisions_list, pending_before_resolve
@@ -192,3 +195,16 @@ async def show_catalog(call: Call, cmd: models.ShowCatalog) -> None:
 
 async def rollback(call: Call, cmd: models.Rollback) -> None:
     await call.run(rollbacks.propose, call.channel, cmd.model, call.user, cmd.to_version, cmd.undo)
+
+
+async def show_glossary(call: Call, cmd: glossary_words.ShowGlossary) -> None:
+    if cmd.term is None:
+        await call.reply(glossary_blocks.glossary_listing(await call.run(glossary.everything)))
+        return
+    await call.reply(glossary_blocks.answer_message(await call.run(glossary.look_up, cmd.term)))
+
+
+async def add_glossary_term(call: Call, cmd: glossary_words.AddGlossaryTerm) -> None:
+    new = glossary.NewTerm(cmd.term, cmd.definition, cmd.aliases, cmd.why)
+    term = await call.run(glossary.add_term, call.channel, new, call.user)
+    await call.reply(glossary_blocks.added_message(term))
