@@ -8,6 +8,7 @@ from typing import Any
 
 from app.domain.audiences import AudienceList
 from app.domain.decisions import DecisionStatus
+from app.domain.glossary import Term
 from app.domain.incident import IncidentSnapshot, RoleSlot
 from app.domain.roles import RoleCatalog
 from app.domain.severity import SeverityScale
@@ -61,6 +62,14 @@ SAMPLE_NARRATIVE = UpdateView(
     automatic=False,
     at=slack_date(SAMPLE_DECLARED + timedelta(minutes=45)),
 )
+
+
+SAMPLE_TERMS = [
+    Term("PSI", "How far the inputs moved from the training data; above 0.2 is the usual alarm."),
+    Term(
+        "rollback <!here>", "Switching back to the previous model version {{ 7*7 }}", added_by="U0S"
+    ),
+]
 
 
 SAMPLE_DECISION = DecisionView(
@@ -151,6 +160,7 @@ def sample_contexts(
             "decisions_made": [{"incident": "INC-42", "decision": SAMPLE_MADE}],
             "decisions_pending": [{"incident": "INC-42", "decision": SAMPLE_DECISION}],
         },
+        "terms": lambda: {"terms": SAMPLE_TERMS},
         "reminders/held_back": lambda: {
             **base,
             "owner": person("U0SAMPLE3"),
