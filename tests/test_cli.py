@@ -272,6 +272,20 @@ def test_serve_refuses_an_invalid_playbook_naming_the_file(tmp_path: Path) -> No
     assert f"WARROOM_PLAYBOOKS_DIR: {tmp_path / 'nope'} is not a folder" in missing.stderr
 
 
+def test_serve_refuses_a_catalog_naming_a_missing_playbook(tmp_path: Path) -> None:
+    config = tmp_path / "warroom.yaml"
+    config.write_text("catalog:\n  chatbot: {kind: model, playbook: hallucination}\n")
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_APP_TOKEN": "xapp-1",
+        "WARROOM_CONFIG": str(config),
+        "WARROOM_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}",
+    }
+    result = run("serve", env=env)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "catalog.chatbot.playbook: 'hallucination' is not a playbook" in result.stderr
+
+
 def test_glossary_export_prints_shipped_and_added_terms_as_a_glossary_file(
     tmp_path: Path,
 ) -> None:

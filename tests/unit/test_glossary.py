@@ -39,6 +39,8 @@ def test_terms_match_whole_words_in_any_case_with_a_plural_s() -> None:
 
 def test_a_longer_term_wins_over_one_inside_it_and_each_term_counts_once() -> None:
     assert used("concept drift, then more drift") == ["concept drift", "drift"]
+    registry = Glossary([Term("model", "A program"), Term("model registry", "Its versions")])
+    assert [t.term for t in registry.used_in(["the model registry"])] == ["model registry"]
     assert used("the canary release, the canary", "PSI and psi") == ["canary", "PSI"]
 
 
