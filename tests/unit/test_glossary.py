@@ -140,9 +140,8 @@ def test_each_glossary_problem_is_named(tmp_path: Path) -> None:
 def test_a_folder_without_a_glossary_has_an_empty_one(tmp_path: Path) -> None:
     assert len(load_glossary(tmp_path)) == 0
     (tmp_path / "glossary.yaml").write_text("PSI: [a, b\n")
-    assert read_glossary(tmp_path)[1][0].endswith(
-        "not valid YAML: line 2, column 1: expected ',' or ']', but got '<stream end>'"
-    )
+    [problem] = read_glossary(tmp_path)[1]
+    assert problem.startswith(f"{tmp_path / 'glossary.yaml'}: not valid YAML: line 2, column 1: ")
 
 
 def test_the_export_is_a_glossary_file_with_added_terms_marked(tmp_path: Path) -> None:
