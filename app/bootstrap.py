@@ -15,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from app.clock import Clock, SystemClock
 from app.config import ConfigError, Settings, WarroomConfig, load_config
 from app.domain.playbooks import Playbook
+from app.glossary_file import load_glossary
 from app.integrations.alias_mover import AliasMover
 from app.integrations.mlflow_registry import MlflowRegistry
 from app.integrations.registry import ModelRegistry, RegistryError
@@ -100,6 +101,7 @@ def build_runtime(
     ctx.groups = SlackUserGroups(directory_client(settings), clock)
     ctx.registry = registry if registry is not None else model_registry(settings)
     ctx.playbooks = _playbooks(settings, ctx)
+    ctx.glossary = load_glossary(settings.playbooks_dir)
     _check_templates(ctx)
     book = MessageBook(ctx.templates, ctx.severities, ctx.roles, ctx.catalog)
     responder = Responder(settings.response_url_hosts)

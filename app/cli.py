@@ -74,6 +74,11 @@ def _parser() -> argparse.ArgumentParser:
     playbook_commands.add_parser("list", help="the playbooks and their titles").set_defaults(
         run=_playbooks_list
     )
+    glossary = commands.add_parser("glossary", help="the glossary (glossary.yaml and Slack)")
+    glossary_commands = glossary.add_subparsers(required=True, metavar="action")
+    glossary_commands.add_parser(
+        "export", help="print the glossary as YAML, terms added in Slack marked"
+    ).set_defaults(run=_glossary_export)
     return parser
 
 
@@ -223,8 +228,9 @@ def _catalog_import(args: argparse.Namespace) -> int:
 
 
 def _playbooks_check(args: argparse.Namespace) -> int:
-    """Every playbook file, and the catalog's `playbook:` names (the catalog may only name
-    playbooks that exist, and only this command sees both)."""
+    """Every playbook file and the glossary beside them, and the catalog's `playbook:` names
+    (the catalog may only name playbooks that exist, and only this command sees both)."""
+    from app.glossary_file import glossary_problems
     from app.playbook_files import catalog_playbook_problems, read_folder
 
     settings = Settings()
@@ -232,6 +238,7 @@ def _playbooks_check(args: argparse.Namespace) -> int:
     folder = settings.playbooks_dir
     playbooks, problems = read_folder(folder, config.role_catalog().keys)
     if folder.is_dir():
+        problems += glossary_problems(folder)
         problems += catalog_playbook_problems(config.catalog_model(), _names_in(folder))
     for problem in problems:
         print(f"FAIL {problem}", file=sys.stderr)
@@ -260,3 +267,26 @@ def _names_in(folder: Path) -> list[str]:
     from app.playbook_files import GLOSSARY_FILE, SUFFIX
 
     return [p.stem for p in folder.glob(f"*{SUFFIX}") if p.name != GLOSSARY_FILE]
+
+
+def _glossary_export(args: argparse.Namespace) -> int:
+    """Shipped terms and those added in Slack (from the database), as a glossary.yaml."""
+    from sqlalchemy import inspect
+
+    from app.glossary_file import export_yaml, load_glossary
+    from app.persistence.engine import Database, make_engine
+    from app.services.glossary import current
+
+    settings = Settings()
+    glossary = load_glossary(settings.playbooks_dir)
+    engine = make_engine(settings.warroom_database_url)
+    try:
+        if inspect(engine).has_table("glossary_terms"):
+            with Database(engine).read() as session:
+                glossary = current(session, glossary)
+        else:
+            print("no terms added in Slack yet (the database is not migrated)", file=sys.stderr)
+    finally:
+        engine.dispose()
+    print(export_yaml(list(glossary)), end="")
+    return 0

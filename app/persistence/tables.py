@@ -393,3 +393,19 @@ class GateOverride(SQLModel, table=True):
     by: str
     at: datetime = _time()
     reason: str
+
+
+class GlossaryTerm(SQLModel, table=True):
+    """A term added or changed in Slack (`/incident glossary add`), shown beside the shipped
+    glossary and replacing the shipped definition of the same term; who and when, kept."""
+
+    __tablename__ = "glossary_terms"
+
+    term: str = Field(primary_key=True)  # as first written; matched case-insensitively
+    definition: str
+    aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    why: str = ""
+    added_by: str
+    added_at: datetime = _time()
+    updated_by: str | None = None
+    updated_at: datetime | None = _time(nullable=True)

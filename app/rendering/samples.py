@@ -8,6 +8,7 @@ from typing import Any
 
 from app.domain.audiences import AudienceList
 from app.domain.decisions import DecisionStatus
+from app.domain.glossary import Term
 from app.domain.incident import IncidentSnapshot, RoleSlot
 from app.domain.roles import RoleCatalog
 from app.domain.severity import SeverityScale
@@ -78,6 +79,13 @@ SAMPLE_WORK = WorkView(
     hypotheses=["H-1 confirmed: upstream schema change nulled transaction_amount <@U0X>"],
     evidence=["E-1 dataset: s3://snapshots/fraud/2026-03-04T02"],
 )
+
+SAMPLE_TERMS = [
+    Term("PSI", "How far the inputs moved from the training data; above 0.2 is the usual alarm."),
+    Term(
+        "rollback <!here>", "Switching back to the previous model version {{ 7*7 }}", added_by="U0S"
+    ),
+]
 
 
 SAMPLE_DECISION = DecisionView(
@@ -168,6 +176,7 @@ def sample_contexts(
             "decisions_made": [{"incident": "INC-42", "decision": SAMPLE_MADE}],
             "decisions_pending": [{"incident": "INC-42", "decision": SAMPLE_DECISION}],
         },
+        "terms": lambda: {"terms": SAMPLE_TERMS},
         "reminders/held_back": lambda: {
             **base,
             "owner": person("U0SAMPLE3"),

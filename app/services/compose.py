@@ -7,7 +7,7 @@ the text whose approval was checked (rendered from the bytes that were hashed).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import astuple, dataclass, replace
 from datetime import datetime
 from functools import cached_property
 from typing import Any
@@ -34,6 +34,7 @@ from app.rendering.context import (
 from app.services import work_views
 from app.services.context import ServiceContext
 from app.services.lookup import snapshot
+from app.services.terms_note import terms_note
 
 MAX_CHANGES = 12
 QUIET_KINDS = ("update", "declared")  # not news to an audience that got the update itself
@@ -101,6 +102,9 @@ class Composer:
         if not resolver_speaks:
             context["incident"] = replace(context["incident"], summary="")
         text = self.ctx.templates.render(name, source, **context)
+        if kind == "updates":
+            fields = astuple(narrative)
+            text += terms_note(self.ctx, self.session, audience.key, author, fields, text)
         return Composed(audience, name, text, approval)
 
     def render(self, name: str, now: datetime, **extra: Any) -> str:

@@ -17,6 +17,7 @@ from app.domain.roles import RoleCatalog
 from app.domain.severity import SeverityScale
 from app.domain.status import parse_status
 from app.domain.text import clean_text, escape
+from app.slack import parsing_glossary as glossary
 from app.slack import parsing_models as models
 from app.slack import parsing_playbooks as books
 from app.slack.text import to_plain, user_id_from_mention
@@ -153,6 +154,8 @@ Command = (
     | books.MoveHypothesis
     | books.ListHypotheses
     | books.ShowRemediation
+    | glossary.ShowGlossary
+    | glossary.AddGlossaryTerm
 )
 
 # (usage, one line) for `/incident help`, in the order people need them.
@@ -200,6 +203,11 @@ USAGE = [
     ),
     ("hypotheses", "every hypothesis and its outcome"),
     ("remediation", "the playbook's menu of fixes, to propose as a decision"),
+    ("glossary [term]", "a term in plain words, or every term (works anywhere)"),
+    (
+        "glossary add <term> <definition>",
+        "add or change a term (the incident's commander, or an admin)",
+    ),
     ("note <text>", "add a note to the timeline"),
     ("timeline", "show the latest timeline entries"),
     ("help", "this list"),
@@ -240,6 +248,7 @@ class CommandParser:
             "hypothesis": books.parse_hypothesis,
             "hypotheses": lambda args, caller: books.ListHypotheses(),
             "remediation": lambda args, caller: books.ShowRemediation(),
+            "glossary": glossary.parse_glossary,
         }
 
     def parse(self, text: str, caller: str) -> Command:

@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from app.domain.errors import WarroomError
 from app.slack import parsing as p
+from app.slack import parsing_glossary as glossary
 from app.slack import parsing_models as models
 from app.slack import parsing_playbooks as books
 from app.slack.ack_gate import CONTEXT_KEY
@@ -48,6 +49,8 @@ HANDLERS: dict[type, Callable[[handlers.Call, Any], Awaitable[None]]] = {
     books.MoveHypothesis: handlers.move_hypothesis,
     books.ListHypotheses: handlers.list_hypotheses,
     books.ShowRemediation: handlers.show_remediation,
+    glossary.ShowGlossary: handlers.show_glossary,
+    glossary.AddGlossaryTerm: handlers.add_glossary_term,
 }
 
 

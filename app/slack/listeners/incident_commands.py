@@ -17,6 +17,7 @@ from app.domain.text import escape, mention
 from app.services import (
     decisions,
     evidence,
+    glossary,
     hypotheses,
     impact,
     lifecycle,
@@ -29,9 +30,11 @@ from app.services import (
 )
 from app.services.declare import Declaration, declare_incident
 from app.slack import parsing as p
+from app.slack import parsing_glossary as glossary_words
 from app.slack import parsing_models as models
 from app.slack import parsing_playbooks as books
 from app.slack.api_errors import slack_error_code
+from app.slack.blocks import glossary as glossary_blocks
 from app.slack.blocks import impact as impact_blocks
 from app.slack.blocks import playbooks as book_blocks
 from app.slack.blocks.common import Message
@@ -253,3 +256,16 @@ async def show_remediation(call: Call, cmd: books.ShowRemediation) -> None:
     if playbook is None:
         raise InvalidInput(f"{ref} follows no playbook: `/incident playbook <name>` attaches one.")
     await call.reply(book_blocks.remediation_menu(ref, playbook))
+
+
+async def show_glossary(call: Call, cmd: glossary_words.ShowGlossary) -> None:
+    if cmd.term is None:
+        await call.reply(glossary_blocks.glossary_listing(await call.run(glossary.everything)))
+        return
+    await call.reply(glossary_blocks.answer_message(await call.run(glossary.look_up, cmd.term)))
+
+
+async def add_glossary_term(call: Call, cmd: glossary_words.AddGlossaryTerm) -> None:
+    new = glossary.NewTerm(cmd.term, cmd.definition, cmd.aliases, cmd.why)
+    term = await call.run(glossary.add_term, call.channel, new, call.user)
+    await call.reply(glossary_blocks.added_message(term))
