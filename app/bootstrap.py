@@ -14,10 +14,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from app.clock import Clock, SystemClock
 from app.config import ConfigError, Settings, WarroomConfig, load_config
+from app.domain.playbooks import Playbook
+from app.glossary_file import load_glossary
 from app.integrations.alias_mover import AliasMover
 from app.integrations.mlflow_registry import MlflowRegistry
 from app.integrations.registry import ModelRegistry, RegistryError
 from app.persistence.engine import Database, make_engine
+from app.playbook_files import catalog_playbook_problems, load_playbooks
 from app.rendering.samples import check_templates
 from app.scheduler import Routes, Scheduler
 from app.services import delivery
@@ -97,6 +100,8 @@ def build_runtime(
     ctx = ServiceContext(Database(engine), config, clock, settings.templates_dir)
     ctx.groups = SlackUserGroups(directory_client(settings), clock)
     ctx.registry = registry if registry is not None else model_registry(settings)
+    ctx.playbooks = _playbooks(settings, ctx)
+    ctx.glossary = load_glossary(settings.playbooks_dir)
     _check_templates(ctx)
     book = MessageBook(ctx.templates, ctx.severities, ctx.roles, ctx.catalog)
     responder = Responder(settings.response_url_hosts)
@@ -125,6 +130,17 @@ def model_registry(settings: Settings) -> ModelRegistry | None:
         return MlflowRegistry.from_environment(settings.warroom_mlflow_uri)
     except RegistryError as exc:  # a URI that is not an http(s) address
         raise ConfigError(f"WARROOM_MLFLOW_URI: {exc}") from None
+
+
+def _playbooks(settings: Settings, ctx: ServiceContext) -> dict[str, Playbook]:
+    """An invalid playbook, or a catalog system naming one that does not exist, stops
+    start-up naming the file and key."""
+    roles = [r.key for r in ctx.roles]
+    playbooks = load_playbooks(settings.playbooks_dir, roles)
+    problems = catalog_playbook_problems(ctx.catalog, playbooks)
+    if problems:
+        raise ConfigError("the catalog names missing playbooks:\n  " + "\n  ".join(problems))
+    return playbooks
 
 
 def _check_templates(ctx: ServiceContext) -> None:

@@ -1,4 +1,5 @@
-"""`warroom serve | db upgrade | templates check | templates approve` (also `python -m app`)."""
+"""`warroom serve | db upgrade | templates … | catalog … | playbooks … | glossary export`
+(also `python -m app`)."""
 
 from __future__ import annotations
 
@@ -65,6 +66,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     imported.add_argument("--out", type=Path, help="write (and merge into) this file")
     imported.set_defaults(run=_catalog_import)
+    playbooks = commands.add_parser("playbooks", help="playbook files (WARROOM_PLAYBOOKS_DIR)")
+    playbook_commands = playbooks.add_subparsers(required=True, metavar="action")
+    playbook_commands.add_parser(
+        "check", help="validate every playbook file; exits non-zero naming each problem"
+    ).set_defaults(run=_playbooks_check)
+    playbook_commands.add_parser("list", help="the playbooks and their titles").set_defaults(
+        run=_playbooks_list
+    )
+    glossary = commands.add_parser("glossary", help="the glossary (glossary.yaml and Slack)")
+    glossary_commands = glossary.add_subparsers(required=True, metavar="action")
+    glossary_commands.add_parser(
+        "export", help="print the glossary as YAML, terms added in Slack marked"
+    ).set_defaults(run=_glossary_export)
     return parser
 
 
@@ -211,3 +225,68 @@ def _catalog_import(args: argparse.Namespace) -> int:
     for problem in problems:
         print(f"FAIL {problem}", file=sys.stderr)
     return 1 if problems else 0
+
+
+def _playbooks_check(args: argparse.Namespace) -> int:
+    """Every playbook file and the glossary beside them, and the catalog's `playbook:` names
+    (the catalog may only name playbooks that exist, and only this command sees both)."""
+    from app.glossary_file import glossary_problems
+    from app.playbook_files import catalog_playbook_problems, read_folder
+
+    settings = Settings()
+    config = load_config(settings.config_path())
+    folder = settings.playbooks_dir
+    playbooks, problems = read_folder(folder, config.role_catalog().keys)
+    if folder.is_dir():
+        problems += glossary_problems(folder)
+        problems += catalog_playbook_problems(config.catalog_model(), _names_in(folder))
+    for problem in problems:
+        print(f"FAIL {problem}", file=sys.stderr)
+    if not problems:
+        print(f"{len(playbooks)} playbooks in {folder} are valid")
+    return 1 if problems else 0
+
+
+def _playbooks_list(args: argparse.Namespace) -> int:
+    from app.playbook_files import read_folder
+
+    settings = Settings()
+    config = load_config(settings.config_path())
+    playbooks, problems = read_folder(settings.playbooks_dir, config.role_catalog().keys)
+    width = max((len(name) for name in playbooks), default=0)
+    for name, playbook in sorted(playbooks.items()):
+        print(f"{name:<{width}}  {playbook.title}")
+    if problems:
+        print(f"{len(problems)} problems; `warroom playbooks check` names them", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def _names_in(folder: Path) -> list[str]:
+    """Playbook names by file, valid or not: a catalog naming a broken playbook is told
+    about the playbook, not told that it does not exist."""
+    from app.playbook_files import GLOSSARY_FILE, SUFFIX
+
+    return [p.stem for p in folder.glob(f"*{SUFFIX}") if p.name != GLOSSARY_FILE]
+
+
+def _glossary_export(args: argparse.Namespace) -> int:
+    """Shipped terms and those added in Slack (from the database), as a glossary.yaml."""
+    from sqlalchemy import inspect
+
+    from app.glossary_file import export_yaml, load_glossary
+    from app.persistence.engine import Database, make_engine
+    from app.services.glossary import current
+
+    settings = Settings()
+    glossary = load_glossary(settings.playbooks_dir)
+    engine = make_engine(settings.warroom_database_url)
+    try:
+        if inspect(engine).has_table("glossary_terms"):
+            with Database(engine).read() as session:
+                glossary = current(session, glossary)
+        else:
+            print("no terms added in Slack yet (the database is not migrated)", file=sys.stderr)
+    finally:
+        engine.dispose()
+    print(export_yaml(list(glossary)), end="")
+    return 0

@@ -38,7 +38,18 @@ from app.domain.permissions import Publishers
 from app.domain.roles import BUILTIN_ROLES, Role, RoleCatalog
 from app.domain.severity import Severity, SeverityScale
 
-SHIPPED_TEMPLATES = Path(__file__).resolve().parent.parent / "message_templates"
+
+def _shipped(folder: str) -> Path:
+    """A folder shipped with the app: inside the package when installed from a wheel
+    (pyproject.toml maps it to app/shipped/), else at the top of the source tree."""
+    package = Path(__file__).resolve().parent
+    installed = package / "shipped" / folder
+    return installed if installed.is_dir() else package.parent / folder
+
+
+SHIPPED_TEMPLATES = _shipped("message_templates")
+SHIPPED_PLAYBOOKS = _shipped("playbooks")  # and the glossary (glossary.yaml)
+
 _KEY = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _GROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
@@ -335,6 +346,7 @@ class Settings(BaseSettings):
     warroom_database_url: str = "sqlite:///warroom.db"
     warroom_config: Path | None = None
     warroom_templates_dir: Path | None = None
+    warroom_playbooks_dir: Path | None = None  # playbooks and the glossary
     warroom_mlflow_uri: str = ""  # the MLflow tracking server; unset: registry features off
     # Hosts a response_url may point at (comma-separated): replies are only ever posted to
     # Slack's own, since a form's private_metadata could name any URL.
@@ -348,6 +360,10 @@ class Settings(BaseSettings):
     @property
     def templates_dir(self) -> Path:
         return self.warroom_templates_dir or SHIPPED_TEMPLATES
+
+    @property
+    def playbooks_dir(self) -> Path:
+        return self.warroom_playbooks_dir or SHIPPED_PLAYBOOKS
 
     def config_path(self) -> Path | None:
         if self.warroom_config is not None:

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
 from app.config import SHIPPED_TEMPLATES
 from tests.fakes.slack_api import FakeSlack
 
@@ -192,3 +194,131 @@ def test_serve_refuses_an_invalid_catalog_naming_the_problem(tmp_path: Path) -> 
     result = run("serve", env=env)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "catalog.fraud-scorer.depends_on: 'fs-online' is not in the catalog" in result.stderr
+
+
+def test_playbooks_check_passes_the_shipped_playbooks_and_list_shows_their_titles() -> None:
+    check = run("playbooks", "check")
+    assert check.returncode == 0, check.stderr
+    assert "playbooks in" in check.stdout and "are valid" in check.stdout
+    listed = run("playbooks", "list")
+    assert listed.returncode == 0, listed.stderr
+    lines = dict(line.split(None, 1) for line in listed.stdout.splitlines())
+    assert lines["model-drift"] == "Model performance drop (data or concept drift)"
+    assert {
+        "data-pipeline-failure",
+        "feature-store-outage",
+        "harmful-output",
+        "serving-infrastructure",
+        "security-adversarial",
+    } <= set(lines)
+
+
+BAD_PLAYBOOK = """\
+title: Chatbot harm
+phases:
+  containment:
+    steps:
+      - {id: roll-back, text: "Roll back", role: sre}
+      - {id: roll-back, text: "Halt the pipeline", colour: red}
+"""
+
+
+def test_playbooks_check_names_each_problem_and_list_still_lists_the_good_ones(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "playbooks"
+    shutil.copytree(ROOT / "playbooks", folder)
+    (folder / "chatbot.yaml").write_text(BAD_PLAYBOOK)
+    env = {"WARROOM_PLAYBOOKS_DIR": str(folder)}
+    check = run("playbooks", "check", env=env)
+    assert check.returncode == 1 and "Traceback" not in check.stderr
+    assert "chatbot.yaml: phases.containment.steps[0].role: 'sre' is not a role" in check.stderr
+    assert "chatbot.yaml: phases.containment.steps[1].id: 'roll-back' is already" in check.stderr
+    assert "chatbot.yaml: phases.containment.steps[1].colour: unknown key" in check.stderr
+    listed = run("playbooks", "list", env=env)
+    assert listed.returncode == 1 and "model-drift" in listed.stdout
+    assert "chatbot" not in listed.stdout and "warroom playbooks check" in listed.stderr
+
+
+def test_playbooks_check_names_a_catalog_playbook_that_does_not_exist(tmp_path: Path) -> None:
+    config = tmp_path / "warroom.yaml"
+    config.write_text(
+        "roles:\n  model-owner: {description: Owns the model}\n"
+        "catalog:\n"
+        "  fraud-scorer: {kind: model, playbook: model-drift}\n"
+        "  chatbot: {kind: model, playbook: hallucination}\n"
+    )
+    result = run("playbooks", "check", env={"WARROOM_CONFIG": str(config)})
+    assert result.returncode == 1
+    assert "catalog.chatbot.playbook: 'hallucination' is not a playbook" in result.stderr
+    assert "fraud-scorer" not in result.stderr
+
+
+def test_serve_refuses_an_invalid_playbook_naming_the_file(tmp_path: Path) -> None:
+    folder = tmp_path / "playbooks"
+    folder.mkdir()
+    (folder / "chatbot.yaml").write_text(BAD_PLAYBOOK)
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_APP_TOKEN": "xapp-1",
+        "WARROOM_PLAYBOOKS_DIR": str(folder),
+        "WARROOM_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}",
+    }
+    result = run("serve", env=env)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{folder / 'chatbot.yaml'}: phases.containment.steps[0].role" in result.stderr
+    missing = run("serve", env={**env, "WARROOM_PLAYBOOKS_DIR": str(tmp_path / "nope")})
+    assert missing.returncode == 2
+    assert f"WARROOM_PLAYBOOKS_DIR: {tmp_path / 'nope'} is not a folder" in missing.stderr
+
+
+def test_serve_refuses_a_catalog_naming_a_missing_playbook(tmp_path: Path) -> None:
+    config = tmp_path / "warroom.yaml"
+    config.write_text("catalog:\n  chatbot: {kind: model, playbook: hallucination}\n")
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_APP_TOKEN": "xapp-1",
+        "WARROOM_CONFIG": str(config),
+        "WARROOM_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}",
+    }
+    result = run("serve", env=env)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "catalog.chatbot.playbook: 'hallucination' is not a playbook" in result.stderr
+
+
+def test_glossary_export_prints_shipped_and_added_terms_as_a_glossary_file(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "w.db"
+    env = {"WARROOM_DATABASE_URL": f"sqlite:///{database}"}
+    assert run("glossary", "export", env=env).returncode == 0  # before any migration
+    assert run("db", "upgrade", env=env).returncode == 0
+    with sqlite3.connect(database) as db:
+        db.execute(
+            "insert into glossary_terms (term, definition, aliases, why, added_by, added_at) "
+            "values ('blue-green', 'Two live copies, traffic switched', '[\"blue/green\"]', '', "
+            "'U0ALICE01', '2026-11-22 02:05:00.000000')"
+        )
+    result = run("glossary", "export", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "# added in Slack by U0ALICE01 on 2026-11-22 02:05 UTC\nblue-green:" in result.stdout
+    exported = yaml.safe_load(result.stdout)
+    assert exported["blue-green"] == {
+        "definition": "Two live copies, traffic switched",
+        "aliases": ["blue/green"],
+    }
+    assert "population stability index" in exported["PSI"]["aliases"]  # the shipped ones too
+    folder = tmp_path / "playbooks"
+    folder.mkdir()
+    (folder / "glossary.yaml").write_text(result.stdout)  # folded into the file, it holds
+    check = run("playbooks", "check", env={"WARROOM_PLAYBOOKS_DIR": str(folder)})
+    assert "glossary" not in check.stderr
+
+
+def test_playbooks_check_names_glossary_problems(tmp_path: Path) -> None:
+    folder = tmp_path / "playbooks"
+    shutil.copytree(ROOT / "playbooks", folder)
+    (folder / "glossary.yaml").write_text("PSI: {definition: Stability, colour: red}\n")
+    result = run("playbooks", "check", env={"WARROOM_PLAYBOOKS_DIR": str(folder)})
+    assert result.returncode == 1
+    assert "glossary.yaml: PSI.colour: unknown key" in result.stderr

@@ -315,3 +315,97 @@ class SeenRequest(SQLModel, table=True):
     key: str = Field(primary_key=True)  # sha256 of the request's signature (see request_guard)
     signed_at: datetime = _time(index=True)  # the request's own X-Slack-Request-Timestamp
     seen_at: datetime = _time()
+
+
+class IncidentPlaybook(SQLModel, table=True):
+    """The playbook an incident follows, as it was when attached (a later edit of the file
+    does not change a running incident; the post-mortem shows which version was followed)."""
+
+    __tablename__ = "incident_playbooks"
+
+    incident_id: int = Field(foreign_key="incidents.id", primary_key=True)
+    name: str
+    sha256: str
+    content: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    attached_by: str
+    attached_at: datetime = _time()
+    # phase -> the outbox row that posted its checklist (edited in place as steps are ticked)
+    checklists: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class StepState(SQLModel, table=True):
+    """A playbook step done (or undone) in an incident: who, when, with what note."""
+
+    __tablename__ = "step_states"
+
+    incident_id: int = Field(foreign_key="incidents.id", primary_key=True)
+    step_id: str = Field(primary_key=True)
+    done: bool = False
+    by: str
+    at: datetime = _time()
+    note: str = ""
+
+
+class Evidence(SQLModel, table=True):
+    """Evidence recorded in an incident: a model version, a dataset snapshot, a commit…"""
+
+    __tablename__ = "evidence"
+    __table_args__ = (UniqueConstraint("incident_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incidents.id", index=True)
+    number: int  # E-<number>, counted per incident
+    kind: str
+    reference: str
+    note: str = ""
+    by: str
+    at: datetime = _time()
+
+
+class Hypothesis(SQLModel, table=True):
+    """A root-cause hypothesis, H-n: open, testing, confirmed or ruled out, and what showed it."""
+
+    __tablename__ = "hypotheses"
+    __table_args__ = (UniqueConstraint("incident_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incidents.id", index=True)
+    number: int
+    text: str
+    status: str = "open"  # open | testing | confirmed | ruled-out
+    outcome: str = ""  # what showed it (for testing, confirmed, ruled-out)
+    raised_by: str
+    raised_at: datetime = _time()
+    updated_by: str | None = None
+    updated_at: datetime | None = _time(nullable=True)
+
+
+class GateOverride(SQLModel, table=True):
+    """The commander passed a phase's gate with required steps open (recorded as a decision)."""
+
+    __tablename__ = "gate_overrides"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incidents.id", index=True)
+    decision_id: int = Field(foreign_key="decisions.id")
+    status: str  # the status it moved to
+    open_steps: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    by: str
+    at: datetime = _time()
+    reason: str
+
+
+class GlossaryTerm(SQLModel, table=True):
+    """A term added or changed in Slack (`/incident glossary add`), shown beside the shipped
+    glossary and replacing the shipped definition of the same term; who and when, kept."""
+
+    __tablename__ = "glossary_terms"
+
+    term: str = Field(primary_key=True)  # as first written; matched case-insensitively
+    definition: str
+    aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    why: str = ""
+    added_by: str
+    added_at: datetime = _time()
+    updated_by: str | None = None
+    updated_at: datetime | None = _time(nullable=True)

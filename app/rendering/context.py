@@ -117,6 +117,27 @@ def channel_link(incident: IncidentSnapshot) -> Markup:
 
 
 @dataclass(frozen=True)
+class PlaybookView:
+    """The playbook an incident follows, as updates show it."""
+
+    name: str
+    title: str
+    phase: str  # detection, containment, remediation, verification
+    phase_plain: str  # "Containment: stopping the harm", for business readers
+    open_steps: list[str]  # the current phase's required steps not done (for engineers)
+
+
+@dataclass(frozen=True)
+class WorkView:
+    """What updates say about the work: gates passed early, hypotheses, evidence."""
+
+    overrides: list[str]  # for engineers: "contained (D-4: fallback, freeze-pipeline): why"
+    overrides_plain: list[str]  # for business: "moved to contained with 2 steps open (D-4)"
+    hypotheses: list[str]  # open and confirmed
+    evidence: list[str]
+
+
+@dataclass(frozen=True)
 class UpdateView:
     """What a person wrote for an update (for automatic ones: the last human narrative)."""
 

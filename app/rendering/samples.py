@@ -8,6 +8,7 @@ from typing import Any
 
 from app.domain.audiences import AudienceList
 from app.domain.decisions import DecisionStatus
+from app.domain.glossary import Term
 from app.domain.incident import IncidentSnapshot, RoleSlot
 from app.domain.roles import RoleCatalog
 from app.domain.severity import SeverityScale
@@ -15,7 +16,9 @@ from app.domain.status import Status
 from app.rendering.context import (
     AudienceView,
     DecisionView,
+    PlaybookView,
     UpdateView,
+    WorkView,
     change_view,
     incident_view,
     person,
@@ -61,6 +64,28 @@ SAMPLE_NARRATIVE = UpdateView(
     automatic=False,
     at=slack_date(SAMPLE_DECLARED + timedelta(minutes=45)),
 )
+
+
+SAMPLE_PLAYBOOK = PlaybookView(
+    name="model-drift",
+    title="Model performance drop (data or concept drift) <!channel>",
+    phase="containment",
+    phase_plain="Containment: stopping the harm",
+    open_steps=["freeze-pipeline (Halt the model's CI/CD pipeline)"],
+)
+SAMPLE_WORK = WorkView(
+    overrides=["contained (D-3: freeze-pipeline): fallback serving, freeze under way"],
+    overrides_plain=["moved to contained with 1 checklist step still open (D-3)"],
+    hypotheses=["H-1 confirmed: upstream schema change nulled transaction_amount <@U0X>"],
+    evidence=["E-1 dataset: s3://snapshots/fraud/2026-03-04T02"],
+)
+
+SAMPLE_TERMS = [
+    Term("PSI", "How far the inputs moved from the training data; above 0.2 is the usual alarm."),
+    Term(
+        "rollback <!here>", "Switching back to the previous model version {{ 7*7 }}", added_by="U0S"
+    ),
+]
 
 
 SAMPLE_DECISION = DecisionView(
@@ -151,6 +176,7 @@ def sample_contexts(
             "decisions_made": [{"incident": "INC-42", "decision": SAMPLE_MADE}],
             "decisions_pending": [{"incident": "INC-42", "decision": SAMPLE_DECISION}],
         },
+        "terms": lambda: {"terms": SAMPLE_TERMS},
         "reminders/held_back": lambda: {
             **base,
             "owner": person("U0SAMPLE3"),
@@ -169,6 +195,8 @@ def sample_contexts(
             "decisions_pending": [SAMPLE_DECISION],
             "next_update": slack_date(now + timedelta(minutes=30)),
             "audience": AudienceView(audience.key, audience.title),
+            "playbook": SAMPLE_PLAYBOOK,
+            "work": SAMPLE_WORK,
         }
         contexts[f"updates/{audience.key}"] = lambda update=update: update  # type: ignore[misc]
         contexts[f"resolution/{audience.key}"] = lambda update=update: update  # type: ignore[misc]

@@ -7,8 +7,9 @@ the text whose approval was checked (rendered from the bytes that were hashed).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import astuple, dataclass, replace
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -21,15 +22,19 @@ from app.rendering.context import (
     AudienceView,
     DecisionView,
     IncidentView,
+    PlaybookView,
     UpdateView,
+    WorkView,
     change_view,
     decision_view,
     incident_view,
     person,
     slack_date,
 )
+from app.services import work_views
 from app.services.context import ServiceContext
 from app.services.lookup import snapshot
+from app.services.terms_note import terms_note
 
 MAX_CHANGES = 12
 QUIET_KINDS = ("update", "declared")  # not news to an audience that got the update itself
@@ -97,6 +102,9 @@ class Composer:
         if not resolver_speaks:
             context["incident"] = replace(context["incident"], summary="")
         text = self.ctx.templates.render(name, source, **context)
+        if kind == "updates":
+            fields = astuple(narrative)
+            text += terms_note(self.ctx, self.session, audience.key, author, fields, text)
         return Composed(audience, name, text, approval)
 
     def render(self, name: str, now: datetime, **extra: Any) -> str:
@@ -119,7 +127,17 @@ class Composer:
             "decisions_pending": self.decisions(DecisionStatus.PENDING),
             "next_update": slack_date(next_update) if next_update else None,
             "audience": AudienceView(audience.key, audience.title),
+            "playbook": self._playbook,
+            "work": self._work,
         }
+
+    @cached_property
+    def _playbook(self) -> PlaybookView | None:  # read once for every audience of a round
+        return work_views.playbook_view(self.session, self.incident)
+
+    @cached_property
+    def _work(self) -> WorkView:
+        return work_views.work_view(self.session, self.incident.id or 0)
 
     def update_view(self, narrative: Narrative, author: str, now: datetime) -> UpdateView:
         return UpdateView(

@@ -17,8 +17,9 @@ from app.clock import Clock
 from app.config import SHIPPED_TEMPLATES, WarroomConfig
 from app.domain.audiences import AudienceList
 from app.domain.catalog import Catalog
-from app.domain.playbooks import Playbook
+from app.domain.glossary import Glossary
 from app.domain.permissions import Publishers
+from app.domain.playbooks import Playbook
 from app.domain.roles import RoleCatalog
 from app.domain.severity import SeverityScale
 from app.integrations.registry import ModelRegistry
@@ -57,6 +58,7 @@ class ServiceContext:
     groups: UserGroups = field(default_factory=NoUserGroups)  # Slack user groups' members
     registry: ModelRegistry | None = None  # the model registry; None: WARROOM_MLFLOW_URI unset
     playbooks: dict[str, Playbook] = field(default_factory=dict)  # by name (file stem)
+    glossary: Glossary = field(default_factory=Glossary)  # the shipped terms (glossary.yaml)
 
     def __post_init__(self) -> None:
         self.severities: SeverityScale = self.config.severity_scale()

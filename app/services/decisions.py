@@ -101,6 +101,47 @@ def record_decision(ctx: ServiceContext, unit: Unit, incident: Incident, ask: As
     return decision
 
 
+def record_made(
+    unit: Unit,
+    incident: Incident,
+    question: str,
+    options: list[str],
+    outcome: str,
+    actor: str,
+    why: str,
+) -> Decision:
+    """A decision made as it is asked (the commander overriding a gate): on the record with
+    who, when and why, like any other, shown in the channel with its outcome."""
+    assert incident.id is not None
+    decision = Decision(
+        incident_id=incident.id,
+        number=_next_number(unit.session, incident.id),
+        question=question[: rules.MAX_QUESTION],
+        options=options,
+        owner=actor,
+        asked_by=actor,
+        asked_at=unit.now,
+        due_at=unit.now,
+        status=DecisionStatus.DECIDED.value,
+        outcome=outcome,
+        decided_by=actor,
+        decided_at=unit.now,
+        rationale=why,
+    )
+    unit.session.add(decision)
+    unit.session.flush()
+    message = unit.post_in_incident(incident.id, asked_message(decision))
+    decision.message_outbox_id = message.id
+    unit.log(
+        incident.id,
+        actor,
+        "decision",
+        f"{ref(decision)} decided: {outcome} ({question}). Why: {why}",
+        people=[actor],
+    )
+    return decision
+
+
 def check_may_ask(ctx: ServiceContext, channel_id: str, ask: Ask) -> None:
     """Before the ask form closes: refuse, on its owner field, an owner the asker may not name."""
     with ctx.db.read() as session:

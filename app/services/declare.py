@@ -9,7 +9,7 @@ from app.domain.errors import InvalidInput
 from app.domain.roles import COMMANDER
 from app.domain.status import Status
 from app.persistence.tables import Incident, RoleAssignment, StatusMilestone
-from app.services import cadence, impact
+from app.services import cadence, impact, playbooks
 from app.services import outbox_messages as said
 from app.services.context import Op, ServiceContext, Unit
 
@@ -27,6 +27,7 @@ class Declaration:
     from_channel: str | None = None
     response_url: str | None = None
     systems: tuple[str, ...] = ()  # affected catalog systems
+    playbook: str | None = None  # named; else the first affected system's, if any
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,8 @@ def declare_incident(ctx: ServiceContext, d: Declaration) -> Declared:
     severity = ctx.severities.get(d.severity)
     title = clean_title(d.title)
     systems = [s.key for s in ctx.catalog.systems_named(d.systems)] if d.systems else []
+    named = playbooks.playbook_named(ctx, d.playbook) if d.playbook else None
+    playbook = named or playbooks.from_catalog(ctx, systems)
     with ctx.unit() as unit:
         incident = Incident(
             title=title,
@@ -81,6 +84,8 @@ def declare_incident(ctx: ServiceContext, d: Declaration) -> Declared:
         cadence.start(ctx, unit, incident)
         _plan_slack_steps(ctx, unit, incident, d.response_url)
         impact.store(unit, incident, systems, d.declared_by)
+        if playbook is not None:
+            playbooks.record(ctx, unit, incident, playbook, d.declared_by)
         return Declared(incident.id, incident.channel_name, severity.key, tuple(systems))
 
 

@@ -9,7 +9,7 @@ from app.domain.permissions import ensure_may_manage
 from app.domain.roles import COMMANDER
 from app.domain.status import Status, check_transition, parse_status
 from app.persistence.tables import Incident, StatusMilestone
-from app.services import cadence, closing, decisions
+from app.services import cadence, closing, decisions, gates, playbooks
 from app.services import outbox_messages as said
 from app.services.context import ServiceContext, Unit
 from app.services.lookup import current_holders, incident_in_channel
@@ -51,11 +51,17 @@ def change_severity(
 
 
 def change_status(
-    ctx: ServiceContext, channel_id: str, status_text: str, reason: str, actor: str
+    ctx: ServiceContext,
+    channel_id: str,
+    status_text: str,
+    reason: str,
+    actor: str,
+    override: str | None = None,
 ) -> Changed:
+    """`override`: the commander's reason to pass a playbook's gate with steps open."""
     status = parse_status(status_text)
     if status is Status.RESOLVED:
-        return resolve(ctx, channel_id, reason, actor)
+        return resolve(ctx, channel_id, reason, actor, override)
     with ctx.unit() as unit:
         incident = _managed_incident(ctx, unit, channel_id, actor, "change the status")
         before = Status(incident.status)
@@ -63,18 +69,24 @@ def change_status(
             raise InvalidInput(
                 f"{incident.ref} is resolved; reopen it first with `/incident reopen <reason>`."
             )
-        check_transition(before, status, reason)
-        _move(unit, incident, status, reason, actor, said.StatusChanged)
+        check_transition(before, status, reason or (override or ""))
+        if status.order > before.order:  # going back needs no gate
+            gates.check(ctx, unit, incident, status, actor, override)
+        _move(unit, incident, status, reason or (override or ""), actor, said.StatusChanged)
+        playbooks.refresh_checklists(ctx, unit, incident)
         return Changed(incident.ref, before.value, status.value)
 
 
-def resolve(ctx: ServiceContext, channel_id: str, summary: str, actor: str) -> Changed:
+def resolve(
+    ctx: ServiceContext, channel_id: str, summary: str, actor: str, override: str | None = None
+) -> Changed:
     publishers = ctx.publisher_ids()  # may ask Slack: before the transaction
     with ctx.unit() as unit:
         incident = _managed_incident(ctx, unit, channel_id, actor, "resolve the incident")
         before = Status(incident.status)
         if before is Status.RESOLVED:
             raise InvalidInput(f"{incident.ref} is already resolved.")
+        gates.check(ctx, unit, incident, Status.RESOLVED, actor, override)
         decisions.refuse_resolving_with_pending(unit.session, incident)
         incident.summary = summary.strip()
         _move(unit, incident, Status.RESOLVED, summary, actor, None)

@@ -202,6 +202,57 @@ class RollbackFailed(Said):
     decision: str
 
 
+@dataclass(frozen=True)
+class StepLine:
+    """One step of a checklist as shown: its state at the time the message was written."""
+
+    id: str
+    text: str
+    required: bool = False
+    role: str | None = None
+    holder: str | None = None  # the role's holder, a user ID
+    done_by: str | None = None
+    done_at: str | None = None  # ISO 8601
+    waiting_for: str | None = None  # an evidence kind not yet recorded
+
+
+@dataclass(frozen=True)
+class ChecklistShown(Said):
+    """A playbook phase's checklist: a checkbox per step, edited in place as they are ticked."""
+
+    KIND = "checklist"
+    playbook: str
+    title: str
+    phase: str
+    steps: list[StepLine]
+
+    def __post_init__(self) -> None:  # read back from the outbox, the steps are mappings
+        lines = [s if isinstance(s, StepLine) else StepLine(**s) for s in self.steps]
+        object.__setattr__(self, "steps", lines)
+
+
+@dataclass(frozen=True)
+class EvidenceRecorded(Said):
+    KIND = "evidence_recorded"
+    number: int
+    kind: str
+    reference: str
+    note: str
+    by: str
+
+
+@dataclass(frozen=True)
+class HypothesisMoved(Said):
+    """A hypothesis raised (open) or moved (testing, confirmed, ruled out)."""
+
+    KIND = "hypothesis"
+    number: int
+    text: str
+    status: str
+    outcome: str
+    by: str
+
+
 KINDS: dict[str, type[Said]] = {
     kind.KIND: kind
     for kind in (
@@ -223,6 +274,9 @@ KINDS: dict[str, type[Said]] = {
         SeveritySuggested,
         RollbackDone,
         RollbackFailed,
+        ChecklistShown,
+        EvidenceRecorded,
+        HypothesisMoved,
     )
 }
 

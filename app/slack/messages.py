@@ -12,7 +12,7 @@ from app.domain.severity import SeverityScale
 from app.rendering.context import incident_view, person, role_view
 from app.rendering.templates import TemplateRenderer
 from app.services import outbox_messages as said
-from app.slack.blocks import impact, notices
+from app.slack.blocks import impact, notices, playbooks
 from app.slack.blocks import incident as standing
 from app.slack.blocks.common import Message, fallback, section, sections
 from app.slack.blocks.decisions import decision_made, decision_message
@@ -53,6 +53,9 @@ class MessageBook:
             said.SeveritySuggested: lambda i, m: impact.severity_suggestion(m, severities),
             said.RollbackDone: lambda i, m: impact.rollback_done(m),
             said.RollbackFailed: lambda i, m: impact.rollback_failed(m),
+            said.ChecklistShown: lambda i, m: playbooks.checklist_message(m),
+            said.EvidenceRecorded: lambda i, m: playbooks.evidence_recorded(m),
+            said.HypothesisMoved: lambda i, m: playbooks.hypothesis_moved(m),
         }
         missing = set(said.KINDS.values()) - set(self._renderers) - {said.Text}
         if missing:  # a kind added without a renderer stops start-up, not a live incident

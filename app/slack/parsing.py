@@ -17,7 +17,9 @@ from app.domain.roles import RoleCatalog
 from app.domain.severity import SeverityScale
 from app.domain.status import parse_status
 from app.domain.text import clean_text, escape
+from app.slack import parsing_glossary as glossary
 from app.slack import parsing_models as models
+from app.slack import parsing_playbooks as books
 from app.slack.text import to_plain, user_id_from_mention
 
 SELF_WORDS = {"me", "myself", "@me"}
@@ -34,6 +36,7 @@ class Declare:
     title: str
     private: bool = False
     affects: list[str] = field(default_factory=list)  # catalog systems (--affects a,b)
+    playbook: str | None = None  # --playbook model-drift
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ class SetSeverity:
 class SetStatus:
     status: str
     reason: str
+    override: str | None = None  # --override <reason>: the commander passes a playbook's gate
 
 
 @dataclass(frozen=True)
@@ -142,6 +146,16 @@ Command = (
     | models.ShowImpact
     | models.ShowCatalog
     | models.Rollback
+    | books.AttachPlaybook
+    | books.ShowChecklist
+    | books.SetStep
+    | books.RecordEvidence
+    | books.RaiseHypothesis
+    | books.MoveHypothesis
+    | books.ListHypotheses
+    | books.ShowRemediation
+    | glossary.ShowGlossary
+    | glossary.AddGlossaryTerm
 )
 
 # (usage, one line) for `/incident help`, in the order people need them.
@@ -157,7 +171,10 @@ USAGE = [
     ("unassign <role>", "free a role (the commander is handed over, never left empty)"),
     ("roles", "who holds which role, unfilled ones included"),
     ("severity <sev> [reason]", "raise or lower the severity"),
-    ("status <status> [reason]", "investigating, contained, remediating, verifying, resolved"),
+    (
+        "status <status> [reason] [--override <reason>]",
+        "investigating, contained, remediating, verifying, resolved (`--override`: pass a gate)",
+    ),
     ("resolve [summary]", "mark the incident resolved"),
     ("reopen [reason]", "reopen a resolved incident"),
     ("update", "publish a status update to the incident's audiences (a form with a preview)"),
@@ -175,6 +192,21 @@ USAGE = [
     (
         "rollback <model> [--to <version>] [--undo]",
         "propose moving the model's alias to another version (a decision)",
+    ),
+    ("playbook [name]", "follow a playbook (`declare … --playbook name` does it at once)"),
+    ("checklist", "the current phase's checklist, posted again"),
+    ("step <id> done|undo [note]", "tick or untick a playbook step"),
+    ("evidence [<kind> <reference> [note]]", "record evidence (a dataset, a commit…), or list it"),
+    (
+        "hypothesis <text> | H-n testing|confirmed|ruled-out <what showed it>",
+        "root-cause hypotheses",
+    ),
+    ("hypotheses", "every hypothesis and its outcome"),
+    ("remediation", "the playbook's menu of fixes, to propose as a decision"),
+    ("glossary [term]", "a term in plain words, or every term (works anywhere)"),
+    (
+        "glossary add <term> <definition>",
+        "add or change a term (the incident's commander, or an admin)",
     ),
     ("note <text>", "add a note to the timeline"),
     ("timeline", "show the latest timeline entries"),
@@ -209,6 +241,14 @@ class CommandParser:
             "impact": lambda args, caller: models.ShowImpact(),
             "catalog": models.parse_catalog,
             "rollback": models.parse_rollback,
+            "playbook": books.parse_playbook,
+            "checklist": lambda args, caller: books.ShowChecklist(),
+            "step": books.parse_step,
+            "evidence": books.parse_evidence,
+            "hypothesis": books.parse_hypothesis,
+            "hypotheses": lambda args, caller: books.ListHypotheses(),
+            "remediation": lambda args, caller: books.ShowRemediation(),
+            "glossary": glossary.parse_glossary,
         }
 
     def parse(self, text: str, caller: str) -> Command:
@@ -222,11 +262,12 @@ class CommandParser:
 
     def _declare(self, args: str, caller: str) -> Command:
         args, affects = models.take_affects(args)
+        args, playbook = books.take_playbook(args)
         words = args.split()
         private = any(w.lower() == "--private" for w in words)
         words = [w for w in words if w.lower() != "--private"]
         if not words:
-            return Declare(None, "", private, affects)
+            return Declare(None, "", private, affects, playbook)
         severity = words[0]
         if not self.severities.is_known(severity):
             raise InvalidInput(
@@ -240,7 +281,7 @@ class CommandParser:
                 f"Add a title after the severity: `/incident declare {severity.lower()} "
                 "Chatbot release giving harmful answers`."
             )
-        return Declare(severity.lower(), title, private, affects)
+        return Declare(severity.lower(), title, private, affects, playbook)
 
     def _assign(self, args: str, caller: str) -> Command:
         role, _, who = args.partition(" ")
@@ -282,13 +323,14 @@ class CommandParser:
         return SetSeverity(self.severities.get(severity).key, to_plain(reason))
 
     def _status(self, args: str, caller: str) -> Command:
+        args, override = books.take_override(args)
         status, _, reason = args.partition(" ")
         if not status:
             raise InvalidInput(
                 "Which status? `/incident status contained` (investigating, contained, "
                 "remediating, verifying, resolved)."
             )
-        return SetStatus(parse_status(status).value, to_plain(reason))
+        return SetStatus(parse_status(status).value, to_plain(reason), override)
 
     def _decision(self, args: str, caller: str) -> Command:
         return parse_decision(args, caller)

@@ -63,6 +63,19 @@ OVERRIDES: dict[type[said.Said], dict[str, Any]] = {
     said.Reopened: {"before": "resolved", "after": "investigating"},
     said.Text: {"text": "Words a template rendered, escaped already"},
     said.RollbackDone: {"before": 12, "after": 11},
+    said.ChecklistShown: {
+        "playbook": "model-drift",
+        "title": "Model drift <!channel>",
+        "phase": "containment",
+        "steps": [said.StepLine("fallback", "Switch to v41 <!here>", True, "tech-lead")],
+    },
+    said.EvidenceRecorded: {
+        "number": 1,
+        "kind": "dataset",
+        "reference": "s3://snapshots <!channel>",
+        "note": "",
+    },
+    said.HypothesisMoved: {"number": 2, "status": "confirmed", "outcome": "nulls since 02:00"},
 }
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.domain.catalog import KIND_TITLES, Catalog, System
+from app.domain.playbooks import Playbook
 from app.domain.severity import SeverityScale
 from app.domain.text import clean_text, truncate
 from app.slack.blocks.common import Block, metadata_of
@@ -19,6 +20,7 @@ _TITLE, _SEVERITY, _AFFECTED, _IMPACT, _PRIVATE = (
     "impact",
     "private",
 )
+PLAYBOOK = "playbook"
 SYSTEMS = "systems"  # the catalog multi-select (and its options request, past 100 systems)
 MAX_STATIC_OPTIONS = 100  # Slack's limit for a static select
 
@@ -33,6 +35,7 @@ class DeclareForm:
     response_url: str | None
     channel_id: str | None
     systems: tuple[str, ...] = ()
+    playbook: str | None = None
 
 
 class FormErrors(Exception):
@@ -75,6 +78,18 @@ def systems_input(catalog: Catalog) -> Block | None:
     return _input(SYSTEMS, "Affected systems (the blast radius follows)", element, optional=True)
 
 
+def playbook_input(playbooks: dict[str, Playbook]) -> Block | None:
+    """The playbook to follow (else the affected systems' own, from the catalog)."""
+    if not playbooks:
+        return None
+    options = [
+        {"text": _plain(truncate(f"{name} · {playbooks[name].title}", 75)), "value": name}
+        for name in sorted(playbooks)[:MAX_STATIC_OPTIONS]
+    ]
+    element = {"type": "static_select", "options": options, "placeholder": _plain("None")}
+    return _input(PLAYBOOK, "Playbook (else the affected systems' own)", element, optional=True)
+
+
 def matching_options(catalog: Catalog, typed: str) -> list[dict[str, Any]]:
     """What the multi-select offers for what was typed: names containing it, first 100."""
     wanted = typed.strip().lower()
@@ -90,6 +105,7 @@ def declare_modal(
     response_url: str | None,
     channel_id: str | None,
     catalog: Catalog | None = None,
+    playbooks: dict[str, Playbook] | None = None,
 ) -> dict[str, Any]:
     options = [
         {"text": _plain(truncate(f"{s.key.upper()} · {s.label}", 75)), "value": s.key}
@@ -104,6 +120,7 @@ def declare_modal(
         checkbox["initial_options"] = [private_option]
     metadata = json.dumps({"response_url": response_url, "channel_id": channel_id})
     systems = systems_input(catalog) if catalog is not None else None
+    playbook = playbook_input(playbooks or {})
     return {
         "type": "modal",
         "callback_id": DECLARE_CALLBACK,
@@ -131,6 +148,7 @@ def declare_modal(
                 },
             ),
             *([systems] if systems else []),
+            *([playbook] if playbook else []),
             _input(
                 _AFFECTED,
                 "What is affected (model, service, feature)"
@@ -188,4 +206,5 @@ def read_declare_form(view: dict[str, Any], severities: SeverityScale) -> Declar
         response_url=meta.get("response_url"),
         channel_id=meta.get("channel_id"),
         systems=tuple(o.get("value", "") for o in value(SYSTEMS).get("selected_options") or []),
+        playbook=(value(PLAYBOOK).get("selected_option") or {}).get("value"),
     )

@@ -10,6 +10,7 @@ from app.slack.listeners import (
     events,
     home,
     impact,
+    playbooks,
     updates,
     views,
 )
@@ -23,4 +24,5 @@ def register_all(app: AsyncApp, deps: SlackDeps) -> None:
     home.register(app, deps)
     events.register(app, deps)
     impact.register(app, deps)
+    playbooks.register(app, deps)
     errors.register(app, deps)

@@ -10,7 +10,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from app.domain.errors import WarroomError
 from app.slack import parsing as p
+from app.slack import parsing_glossary as glossary
 from app.slack import parsing_models as models
+from app.slack import parsing_playbooks as books
 from app.slack.ack_gate import CONTEXT_KEY
 from app.slack.blocks.modals import declare_modal
 from app.slack.blocks.replies import help_message
@@ -39,6 +41,16 @@ HANDLERS: dict[type, Callable[[handlers.Call, Any], Awaitable[None]]] = {
     models.ShowImpact: handlers.show_impact,
     models.ShowCatalog: handlers.show_catalog,
     models.Rollback: handlers.rollback,
+    books.AttachPlaybook: handlers.attach_playbook,
+    books.ShowChecklist: handlers.show_checklist,
+    books.SetStep: handlers.set_step,
+    books.RecordEvidence: handlers.record_evidence,
+    books.RaiseHypothesis: handlers.raise_hypothesis,
+    books.MoveHypothesis: handlers.move_hypothesis,
+    books.ListHypotheses: handlers.list_hypotheses,
+    books.ShowRemediation: handlers.show_remediation,
+    glossary.ShowGlossary: handlers.show_glossary,
+    glossary.AddGlossaryTerm: handlers.add_glossary_term,
 }
 
 
@@ -93,5 +105,6 @@ async def open_declare_form(
         response_url=command.get("response_url"),
         channel_id=command.get("channel_id"),
         catalog=deps.ctx.catalog,
+        playbooks=deps.ctx.playbooks,
     )
     await client.views_open(trigger_id=command["trigger_id"], view=view)

@@ -16,8 +16,12 @@ from app.domain.errors import InvalidInput
 from app.domain.text import escape, mention
 from app.services import (
     decisions,
+    evidence,
+    glossary,
+    hypotheses,
     impact,
     lifecycle,
+    playbooks,
     roles,
     rollbacks,
     summary,
@@ -26,9 +30,13 @@ from app.services import (
 )
 from app.services.declare import Declaration, declare_incident
 from app.slack import parsing as p
+from app.slack import parsing_glossary as glossary_words
 from app.slack import parsing_models as models
+from app.slack import parsing_playbooks as books
 from app.slack.api_errors import slack_error_code
+from app.slack.blocks import glossary as glossary_blocks
 from app.slack.blocks import impact as impact_blocks
+from app.slack.blocks import playbooks as book_blocks
 from app.slack.blocks.common import Message
 from app.slack.blocks.decisions import ask_modal, decisions_list, pending_before_resolve
 from app.slack.blocks.replies import roster_message, summary_message, timeline_message
@@ -71,6 +79,7 @@ async def declare(call: Call, cmd: p.Declare) -> None:
         from_channel=call.channel or None,
         response_url=call.command.get("response_url"),
         systems=tuple(cmd.affects),
+        playbook=cmd.playbook,
     )
     declared = await call.run(declare_incident, declaration)
     if declared.systems:  # beside the channel being created, not before it
@@ -95,7 +104,9 @@ async def severity(call: Call, cmd: p.SetSeverity) -> None:
 
 
 async def status(call: Call, cmd: p.SetStatus) -> None:
-    await call.run(lifecycle.change_status, call.channel, cmd.status, cmd.reason, call.user)
+    await call.run(
+        lifecycle.change_status, call.channel, cmd.status, cmd.reason, call.user, cmd.override
+    )
 
 
 async def resolve(call: Call, cmd: p.Resolve) -> None:
@@ -192,3 +203,69 @@ async def show_catalog(call: Call, cmd: models.ShowCatalog) -> None:
 
 async def rollback(call: Call, cmd: models.Rollback) -> None:
     await call.run(rollbacks.propose, call.channel, cmd.model, call.user, cmd.to_version, cmd.undo)
+
+
+async def attach_playbook(call: Call, cmd: books.AttachPlaybook) -> None:
+    if cmd.name is not None:
+        await call.run(playbooks.attach, call.channel, cmd.name, call.user)
+        return
+    ref, playbook, phase = await call.run(playbooks.followed_in, call.channel)
+    await call.reply(book_blocks.playbook_status(ref, playbook, phase, call.deps.ctx.playbooks))
+
+
+async def show_checklist(call: Call, cmd: books.ShowChecklist) -> None:
+    await call.run(playbooks.repost_checklist, call.channel)
+
+
+async def set_step(call: Call, cmd: books.SetStep) -> None:
+    changes = await call.run(
+        playbooks.set_steps, call.channel, {cmd.step_id: cmd.done}, call.user, cmd.note
+    )
+    if not changes:
+        state = "done" if cmd.done else "not done"
+        await call.reply(Message(text=f"`{escape(cmd.step_id)}` is already {state}."))
+
+
+async def record_evidence(call: Call, cmd: books.RecordEvidence) -> None:
+    if cmd.kind is None:
+        ref, found = await call.run(evidence.evidence_of, call.channel)
+        await call.reply(book_blocks.evidence_list(ref, found))
+        return
+    await call.run(
+        evidence.record_evidence, call.channel, cmd.kind, cmd.reference, cmd.note, call.user
+    )
+
+
+async def raise_hypothesis(call: Call, cmd: books.RaiseHypothesis) -> None:
+    await call.run(hypotheses.raise_hypothesis, call.channel, cmd.text, call.user)
+
+
+async def move_hypothesis(call: Call, cmd: books.MoveHypothesis) -> None:
+    await call.run(
+        hypotheses.move_hypothesis, call.channel, cmd.number, cmd.state, cmd.outcome, call.user
+    )
+
+
+async def list_hypotheses(call: Call, cmd: books.ListHypotheses) -> None:
+    ref, found = await call.run(hypotheses.listed, call.channel)
+    await call.reply(book_blocks.hypotheses_list(ref, found))
+
+
+async def show_remediation(call: Call, cmd: books.ShowRemediation) -> None:
+    ref, playbook, _ = await call.run(playbooks.followed_in, call.channel)
+    if playbook is None:
+        raise InvalidInput(f"{ref} follows no playbook: `/incident playbook <name>` attaches one.")
+    await call.reply(book_blocks.remediation_menu(ref, playbook))
+
+
+async def show_glossary(call: Call, cmd: glossary_words.ShowGlossary) -> None:
+    if cmd.term is None:
+        await call.reply(glossary_blocks.glossary_listing(await call.run(glossary.everything)))
+        return
+    await call.reply(glossary_blocks.answer_message(await call.run(glossary.look_up, cmd.term)))
+
+
+async def add_glossary_term(call: Call, cmd: glossary_words.AddGlossaryTerm) -> None:
+    new = glossary.NewTerm(cmd.term, cmd.definition, cmd.aliases, cmd.why)
+    term = await call.run(glossary.add_term, call.channel, new, call.user)
+    await call.reply(glossary_blocks.added_message(term))

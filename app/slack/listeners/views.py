@@ -62,6 +62,7 @@ async def _declare(deps: SlackDeps, user: str, form: DeclareForm) -> None:
         from_channel=form.channel_id,
         response_url=form.response_url,
         systems=form.systems,
+        playbook=form.playbook,
     )
     declared = await deps.run(declare_incident, declaration)
     if declared.systems:
