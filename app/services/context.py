@@ -18,6 +18,7 @@ from app.config import SHIPPED_TEMPLATES, WarroomConfig
 from app.domain.audiences import AudienceList
 from app.domain.catalog import Catalog
 from app.domain.glossary import Glossary
+from app.domain.incident import BOT_ACTOR as BOT_ACTOR  # re-exported for the use cases
 from app.domain.permissions import Publishers
 from app.domain.playbooks import Playbook
 from app.domain.roles import RoleCatalog
@@ -30,7 +31,6 @@ from app.rendering.templates import TemplateRenderer
 from app.services.outbox_messages import Said, Text
 from app.services.publishers import NoUserGroups, UserGroups, everyone_who_publishes
 
-BOT_ACTOR = "warroom"
 RECENT_HOME_VIEWERS = timedelta(days=7)  # refreshed on changes; others see it on next open
 
 
