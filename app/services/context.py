@@ -111,7 +111,9 @@ class Unit:
         sequence_key: str | None = None,
         depends_on: int | None = None,
         supersede_key: str | None = None,
+        delay: timedelta | None = None,
     ) -> OutboxMessage:
+        """`delay`: not before now + delay (edits coalesce: a newer one supersedes it)."""
         row = OutboxMessage(
             incident_id=incident_id,
             op=op.value,
@@ -120,7 +122,7 @@ class Unit:
             sequence_key=sequence_key,
             depends_on=depends_on,
             supersede_key=supersede_key,
-            not_before=self.now,
+            not_before=self.now + delay if delay else self.now,
             created_at=self.now,
         )
         self.session.add(row)
