@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from app.alert_intake_runtime import alert_receiver
 from app.clock import Clock, SystemClock
 from app.config import ConfigError, Settings, WarroomConfig, load_config
 from app.domain.alerts import Alert
@@ -139,7 +140,9 @@ def build_runtime(
     ctx.wake = scheduler.wake
     client = interactive_client(settings)
     bolt_app = build_bolt_app(settings, deps, client)
-    return Runtime(settings, config, ctx.db, ctx, deps, client, bolt_app, scheduler, gateway)
+    runtime = Runtime(settings, config, ctx.db, ctx, deps, client, bolt_app, scheduler, gateway)
+    runtime.receive_alerts = alert_receiver(deps)
+    return runtime
 
 
 def system_label(config: WarroomConfig) -> str:
