@@ -22,7 +22,7 @@ from app.persistence.tables import (
 from app.services import alert_intake
 from tests.fakes.slack_api import FakeSlack
 from tests.harness import FakeClock, Warroom
-from tests.integration.alert_bodies import STARTED, alertmanager, am_alert, event, grafana
+from tests.integration.alert_bodies import alertmanager, am_alert, event, grafana
 
 DATA, ML, RISK, GROWTH = "U0DATA001", "U0ML00001", "U0RISK001", "U0GROW001"
 STORM = 30
@@ -238,14 +238,16 @@ async def test_an_unmatched_alert_is_proposed_at_the_default_severity(room: Warr
 
 
 async def test_a_note_goes_to_triage_or_to_the_incident_of_its_system(room: Warroom) -> None:
-    note = am_alert("ServingLatencyNote", severity="warning", model="kyc-checker", fingerprint="n1")
+    note = am_alert("ServingLatencyNote", severity="warning", model="kyc-checker", fingerprint="1")
     await send(room, "alertmanager", alertmanager(note))
     assert room.rows(Incident) == [] and room.rows(AlertProposal) == []
     assert "ServingLatencyNote on kyc-checker" in room.said(triage(room), "ServingLatencyNote")
 
     await room.command("declare sev2 KYC checks slow --affects kyc-checker")
     await room.settle()
-    later = am_alert("ServingLatencyNote", severity="warning", model="kyc-checker", fingerprint="n2")
+    later = am_alert(
+        "ServingLatencyNote", severity="warning", model="kyc-checker", fingerprint="n2"
+    )
     await send(room, "alertmanager", alertmanager(later))
     assert len(room.rows(Incident)) == 1
     assert "ServingLatencyNote" in room.said(room.incident_channel(1).id, "Alerts:")
