@@ -47,6 +47,8 @@ from app.slack.usergroups import SlackUserGroups
 if TYPE_CHECKING:
     from starlette.routing import BaseRoute
 
+    from app.web.alert_routes import AlertEdge
+
 
 @dataclass
 class Runtime:
@@ -84,16 +86,20 @@ class Runtime:
         )
         return RequestGuard(self.settings.slack_signing_secret, sightings)
 
-    def web_routes(self) -> list[BaseRoute]:
-        """The routes that are not Slack's (/healthz aside): the alert webhooks."""
-        from app.web.alert_routes import AlertEdge, alert_routes
+    def alert_edge(self) -> AlertEdge:
+        from app.web.alert_routes import AlertEdge
 
-        edge = AlertEdge(
+        return AlertEdge(
             self.settings.warroom_alerts_token,
             lambda: self.receive_alerts,  # read per request: wiring may come after this
             system_label(self.config),
         )
-        return alert_routes(edge)
+
+    def web_routes(self, edge: AlertEdge | None = None) -> list[BaseRoute]:
+        """The routes that are not Slack's (/healthz aside): the alert webhooks."""
+        from app.web.alert_routes import alert_routes
+
+        return alert_routes(edge or self.alert_edge())
 
     async def healthy(self) -> bool:
         try:
