@@ -48,6 +48,8 @@ from app.slack.usergroups import SlackUserGroups
 if TYPE_CHECKING:
     from starlette.routing import BaseRoute
 
+    from app.web.alert_routes import AlertEdge
+
 
 @dataclass
 class Runtime:
@@ -85,16 +87,20 @@ class Runtime:
         )
         return RequestGuard(self.settings.slack_signing_secret, sightings)
 
-    def web_routes(self) -> list[BaseRoute]:
-        """The routes that are not Slack's (/healthz aside): the alert webhooks."""
-        from app.web.alert_routes import AlertEdge, alert_routes
+    def alert_edge(self) -> AlertEdge:
+        from app.web.alert_routes import AlertEdge
 
-        edge = AlertEdge(
+        return AlertEdge(
             self.settings.warroom_alerts_token,
             lambda: self.receive_alerts,  # read per request: wiring may come after this
             system_label(self.config),
         )
-        return alert_routes(edge)
+
+    def web_routes(self, edge: AlertEdge | None = None) -> list[BaseRoute]:
+        """The routes that are not Slack's (/healthz aside): the alert webhooks."""
+        from app.web.alert_routes import alert_routes
+
+        return alert_routes(edge or self.alert_edge())
 
     async def healthy(self) -> bool:
         try:
@@ -146,11 +152,8 @@ def build_runtime(
 
 
 def system_label(config: WarroomConfig) -> str:
-    """The label naming a catalog system: `alerts.system_label` in the configuration, when
-    the configuration has that section, else "model"."""
-    alerts = getattr(config, "alerts", None)
-    label = getattr(alerts, "system_label", None)
-    return label if isinstance(label, str) and label else "model"
+    """The label (or events custom_details key) naming a catalog system."""
+    return config.alerts.system_label
 
 
 def model_registry(settings: Settings) -> ModelRegistry | None:

@@ -150,6 +150,7 @@ async def run(args: argparse.Namespace) -> int:
         fake = FakeSlack(latency=LATENCY, scopes=manifest_bot_scopes(), post_burst=NO_RATE_LIMIT)
         fake.start()
         room = Warroom(fake, f"sqlite:///{Path(tmp) / 'w.db'}", config=parse_config(config(2 * n)))
+        room.alerts_token = "bench-alerts-token"
         room.clock = SystemClock()  # type: ignore[assignment]
         try:
             for i in range(2 * n + 1):

@@ -8,6 +8,7 @@ and the clock is a FakeClock so time-based behaviour runs in milliseconds.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import socket
 import time
@@ -83,7 +84,8 @@ class Warroom:
     playbooks_dir: Path | None = None  # playbooks and glossary; None: the shipped ones
     audience_channels: dict[str, str] = field(default_factory=dict)  # name -> ID
     registry: Any = None  # a model registry stand-in (tests/fakes/registry.py), or the real one
-    alerts_token: str | None = ALERTS_TOKEN  # None: the alert webhooks are off (404)
+    alerts_token: str = ""  # WARROOM_ALERTS_TOKEN; unset: the alert webhooks answer 404
+    alert_body_deadline: float = 10.0  # seconds an alert webhook's body may take to arrive
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -113,6 +115,8 @@ class Warroom:
         )
         await asyncio.to_thread(upgrade, self.runtime.db.engine)
         self.guard = self.runtime.http_guard()  # tests may shorten its limits
+        edge = self.runtime.alert_edge()
+        edge = dataclasses.replace(edge, body_deadline=self.alert_body_deadline)
         asgi = build_asgi(
             self.runtime.bolt_app,
             self.runtime.healthy,
@@ -120,7 +124,7 @@ class Warroom:
             self.runtime.stop,
             self.runtime.deps.gate,
             guard=self.guard,
-            routes=self.runtime.web_routes(),
+            routes=self.runtime.web_routes(edge),
         )
         self.port = free_port()
         self._server = http_server(asgi, "127.0.0.1", self.port)

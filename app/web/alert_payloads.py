@@ -187,7 +187,7 @@ def event_alert(
     if action not in EVENT_ACTIONS:
         raise BadPayload('"event_action" must be "trigger", "acknowledge" or "resolve"')
     key = _optional_text(event, "dedup_key", MAX_KEY, cut=False)
-    if key is None and action != "trigger":
+    if not key and action != "trigger":
         raise BadPayload(f'"dedup_key" is required to {action}')
     _optional_text(event, "routing_key", MAX_KEY, cut=False)  # authenticated by the bearer token
     payload = event.get("payload")

@@ -21,7 +21,7 @@ from app.persistence.tables import (
 )
 from app.services import alert_intake
 from tests.fakes.slack_api import FakeSlack
-from tests.harness import FakeClock, Warroom
+from tests.harness import ALERTS_TOKEN, FakeClock, Warroom
 from tests.integration.alert_bodies import alertmanager, am_alert, event, grafana
 
 DATA, ML, RISK, GROWTH = "U0DATA001", "U0ML00001", "U0RISK001", "U0GROW001"
@@ -70,7 +70,9 @@ CONFIG: dict[str, Any] = {
 @pytest.fixture
 async def room(fake: FakeSlack, sqlite_url: str) -> AsyncIterator[Warroom]:
     now = FakeClock(datetime(2026, 11, 30, 2, 12, tzinfo=UTC))  # alerts began at 02:10
-    room = Warroom(fake, sqlite_url, config=parse_config(CONFIG), clock=now)
+    room = Warroom(
+        fake, sqlite_url, config=parse_config(CONFIG), clock=now, alerts_token=ALERTS_TOKEN
+    )
     for user, name in [(DATA, "dev"), (ML, "mel"), (RISK, "rita"), (GROWTH, "gus")]:
         fake.add_user(user, name)
     room.triage = fake.add_channel("ml-alerts", members=[ML, DATA])  # type: ignore[attr-defined]

@@ -11,7 +11,7 @@ import pytest
 from app.config import parse_config
 from app.persistence.tables import AlertLink, Incident
 from tests.fakes.slack_api import FakeSlack
-from tests.harness import FakeClock
+from tests.harness import ALERTS_TOKEN, FakeClock
 from tests.integration.alert_bodies import alertmanager, am_alert
 from tests.pg.replicas import Replica, settle_all
 
@@ -32,8 +32,10 @@ async def pair(
     fake: FakeSlack, pg_url: str, clock: FakeClock
 ) -> AsyncIterator[tuple[Replica, Replica]]:
     config = parse_config(CONFIG)
-    a = await Replica(fake, pg_url, clock=clock, config=config).start()
-    b = await Replica(fake, pg_url, clock=clock, config=config, seed=False).start()
+    a = await Replica(fake, pg_url, clock=clock, config=config, alerts_token=ALERTS_TOKEN).start()
+    b = await Replica(
+        fake, pg_url, clock=clock, config=config, seed=False, alerts_token=ALERTS_TOKEN
+    ).start()
     yield a, b
     await asyncio.gather(a.stop(), b.stop())
 
