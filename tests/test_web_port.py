@@ -48,11 +48,11 @@ def test_socket_mode_serves_the_alert_routes_and_healthz_on_the_web_port(
     bearer = {"Authorization": f"Bearer {TOKEN}"}
 
     assert httpx.get(f"{url}/healthz").json() == {"ok": True}
-    # No intake wired yet: past the token and the shape, the alerts are not taken (503).
     taken = httpx.post(
         f"{url}/alerts/alertmanager", content=json.dumps(alertmanager()), headers=bearer
     )
-    assert (taken.status_code, taken.text) == (503, "alert intake not running")
+    assert (taken.status_code, taken.json()) == (200, {"status": "ok", "alerts": 1})
+    bot.wait_for(lambda: "alerts taken: {'proposed'" in bot.output, 10, "the alerts taken")
     malformed = httpx.post(
         f"{url}/alerts/events", content=b'{"event_action": "page"}', headers=bearer
     )

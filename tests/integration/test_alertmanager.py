@@ -2,8 +2,9 @@
 Prometheus posts them, and Alertmanager's webhook (with its bearer credentials) carries them to
 POST /alerts/alertmanager.
 
-The intake (what alerts lead to) is another part of the work: here a recorder stands in for it
-in the harness's app, and the served process, with no intake yet, answers 503.
+Some tests put a recorder in place of the intake, to see exactly what Alertmanager's body
+became; the others run the real intake: one incident, with the repeat and the resolve folded
+into it, in the harness's app and in a served `warroom serve --http` process.
 """
 
 from __future__ import annotations
@@ -14,8 +15,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import yaml
+from sqlalchemy import create_engine, text
 
+from app.clock import SystemClock
+from app.config import parse_config
 from app.domain.alerts import Alert
+from app.persistence.tables import AlertLink, Incident, TimelineEntry
 from tests.alertmanager import Timing
 from tests.conftest import StartAlertmanager
 from tests.fakes.slack_api import FakeSlack
@@ -23,6 +29,12 @@ from tests.harness import Warroom, free_port
 from tests.served import Served, fake_env, wait_healthy
 
 TOKEN = "alerts-token-5b0c1e7d9a"
+CONFIG = {
+    "catalog": {"fraud-scorer": {"kind": "model"}},
+    "alerts": {
+        "rules": [{"match": {"severity": "critical"}, "action": "declare", "severity": "sev1"}]
+    },
+}
 LABELS = {"alertname": "ModelPrecisionDrop", "severity": "critical", "model": "fraud-scorer"}
 NOTES = {"summary": "fraud-scorer precision fell to 0.71", "value": "0.71"}
 WAIT = 20.0  # seconds: Alertmanager's group_wait and retries are well inside this
@@ -117,6 +129,46 @@ async def test_alertmanager_with_the_wrong_credentials_is_turned_away(
     assert not any("not-the-token" in r.getMessage() for r in caplog.records)
 
 
+async def test_alertmanager_declares_one_incident_and_folds_its_repeat_and_resolve(
+    fake: FakeSlack, sqlite_url: str, start_alertmanager: StartAlertmanager
+) -> None:
+    room = Warroom(fake, sqlite_url, alerts_token=TOKEN, config=parse_config(CONFIG))
+    room.clock = SystemClock()  # type: ignore[assignment]  # Alertmanager keeps real time
+    await room.start()
+    try:
+        manager = await asyncio.to_thread(
+            start_alertmanager, webhook(room.port), TOKEN, Timing(repeat_interval="1s")
+        )
+        await asyncio.to_thread(manager.post_alert, LABELS, NOTES)
+        await until(room, lambda: len(room.rows(Incident)) == 1, "an incident declared")
+        [incident] = room.rows(Incident)
+        assert incident.title == NOTES["summary"] and incident.detected_by == "alert:alertmanager"
+
+        again = {**NOTES, "value": "0.64"}  # Prometheus's next evaluation, a new value
+        await asyncio.to_thread(manager.post_alert, LABELS, again)
+        await until(room, lambda: _logged(room, "Alert still firing"), "the repeat folded in")
+        await asyncio.to_thread(manager.resolve, LABELS, again)
+        await until(room, lambda: _logged(room, "Alert resolved at"), "the resolve folded in")
+
+        assert len(room.rows(Incident)) == 1 and len(room.rows(AlertLink)) == 1
+        assert room.rows(Incident)[0].status == "investigating"
+    finally:
+        await room.stop()
+
+
+async def until(room: Warroom, check: Callable[[], bool], what: str) -> None:
+    deadline = asyncio.get_running_loop().time() + WAIT
+    while not check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"never saw {what}")
+        await asyncio.sleep(0.1)
+    await room.settle(advance_clock=False)
+
+
+def _logged(room: Warroom, text: str) -> bool:
+    return any(text in e.text for e in room.rows(TimelineEntry))
+
+
 # --- the served process ------------------------------------------------------------------------
 
 
@@ -137,20 +189,27 @@ def test_warroom_serve_http_takes_alertmanagers_authenticated_notification(
     served: list[Served],
     start_alertmanager: StartAlertmanager,
 ) -> None:
-    # Until the intake lands the served app answers 503 "alert intake not running" (after the
-    # token and the body passed), which Alertmanager retries. With the intake this becomes:
-    # one incident declared, and the repeat and resolve folded into it.
     Warroom(fake, sqlite_url)._seed_workspace()
+    config = tmp_path / "warroom.yaml"
+    config.write_text(yaml.safe_dump(CONFIG))
     port = free_port()
-    env = {**fake_env(fake, sqlite_url), "WARROOM_ALERTS_TOKEN": TOKEN}
+    env = {
+        **fake_env(fake, sqlite_url),
+        "WARROOM_ALERTS_TOKEN": TOKEN,
+        "WARROOM_CONFIG": str(config),
+    }
     bot = Served(env, "--http", "--host", "127.0.0.1", "--port", str(port))
     served.append(bot)
     wait_healthy(port, bot)
 
     manager = start_alertmanager(webhook(port), TOKEN)
     manager.post_alert(LABELS, NOTES)
-    taken = "refused POST /alerts/alertmanager with 503: alert intake not running"
-    bot.wait_for(lambda: taken in bot.output, WAIT, "the notification reach the intake's door")
+    bot.wait_for(lambda: "'declared': 1" in bot.output, WAIT, "the alert declare an incident")
+    engine = create_engine(sqlite_url)
+    with engine.connect() as db:
+        titles = db.execute(text("SELECT title, detected_by FROM incidents")).all()
+    engine.dispose()
+    assert titles == [(NOTES["summary"], "alert:alertmanager")]
     assert "with 401" not in bot.output and "with 400" not in bot.output
     assert TOKEN not in bot.output
 
