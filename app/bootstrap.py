@@ -133,13 +133,14 @@ def model_registry(settings: Settings) -> ModelRegistry | None:
 
 
 def _playbooks(settings: Settings, ctx: ServiceContext) -> dict[str, Playbook]:
-    """An invalid playbook, or a catalog system naming one that does not exist, stops
-    start-up naming the file and key."""
+    """An invalid playbook, or a catalog system or alert rule naming one that does not exist,
+    stops start-up naming the file and key."""
     roles = [r.key for r in ctx.roles]
     playbooks = load_playbooks(settings.playbooks_dir, roles)
     problems = catalog_playbook_problems(ctx.catalog, playbooks)
+    problems += ctx.config.alerts.playbook_problems(playbooks)
     if problems:
-        raise ConfigError("the catalog names missing playbooks:\n  " + "\n  ".join(problems))
+        raise ConfigError("the configuration names missing playbooks:\n  " + "\n  ".join(problems))
     return playbooks
 
 

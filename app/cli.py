@@ -228,8 +228,9 @@ def _catalog_import(args: argparse.Namespace) -> int:
 
 
 def _playbooks_check(args: argparse.Namespace) -> int:
-    """Every playbook file and the glossary beside them, and the catalog's `playbook:` names
-    (the catalog may only name playbooks that exist, and only this command sees both)."""
+    """Every playbook file and the glossary beside them, and the `playbook:` names of the
+    catalog and the alert rules (they may only name playbooks that exist, and only this
+    command sees both)."""
     from app.glossary_file import glossary_problems
     from app.playbook_files import catalog_playbook_problems, read_folder
 
@@ -240,6 +241,7 @@ def _playbooks_check(args: argparse.Namespace) -> int:
     if folder.is_dir():
         problems += glossary_problems(folder)
         problems += catalog_playbook_problems(config.catalog_model(), _names_in(folder))
+        problems += config.alerts.playbook_problems(_names_in(folder))
     for problem in problems:
         print(f"FAIL {problem}", file=sys.stderr)
     if not problems:

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from app.clock import Clock
 from app.config import SHIPPED_TEMPLATES, WarroomConfig
+from app.domain.alert_rules import RuleBook
 from app.domain.audiences import AudienceList
 from app.domain.catalog import Catalog
 from app.domain.glossary import Glossary
@@ -67,6 +68,7 @@ class ServiceContext:
         self.admins: frozenset[str] = frozenset(self.config.admins)
         self.publishers: Publishers = self.config.publisher_list()
         self.catalog: Catalog = self.config.catalog_model()
+        self.alert_rules: RuleBook = self.config.alert_rules()
         self.templates = TemplateRenderer(self.templates_dir)
         self.approvals = ApprovalBook(self.templates_dir)
 
