@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
+from app.domain.errors import InvalidInput
 from app.domain.incident import IncidentSnapshot
 from app.domain.severity import SeverityScale
 from app.domain.text import escape, link, mention, truncate
 from app.services import outbox_messages as said
-from app.slack.blocks.common import Block, Message, context, fallback, section
+from app.slack.blocks.common import Block, Message, context, fallback, metadata_of, section
 
 TAKE_COMMAND = "take_command"
 DECLARE_PROPOSED = "alert_declare"
@@ -25,6 +27,7 @@ SPLIT_MENU = "alert_split_menu"  # beyond the lines shown with a button
 LINES_WITH_BUTTONS = 15
 MENU_OPTIONS = 100
 ATTACH_CHOICES = 5
+DISMISS_REASON_MAX = 300
 
 _STATUS_ICON = {"firing": ":red_circle:", "resolved": ":large_green_circle:"}
 _HOW = {"declared": "declared it", "attached": "", "correlated": "downstream", "noted": "note"}
@@ -206,3 +209,44 @@ def _hhmm(iso: str) -> str:
         return datetime.fromisoformat(iso).strftime("%H:%M UTC")
     except ValueError:
         return "?"
+
+
+def dismiss_modal(proposal_id: int, title: str) -> dict[str, Any]:
+    """Dismissing a proposal asks why: the reason stays on the proposal for whoever looks."""
+    return {
+        "type": "modal",
+        "callback_id": DISMISS_MODAL,
+        "title": {"type": "plain_text", "text": "Dismiss the alert"},
+        "submit": {"type": "plain_text", "text": "Dismiss"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": json.dumps({"proposal": proposal_id}),
+        "blocks": [
+            section(f"*{escape(truncate(title, 150))}*"),
+            {
+                "type": "input",
+                "block_id": "reason",
+                "label": {"type": "plain_text", "text": "Why is it not an incident?"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "reason",
+                    "max_length": DISMISS_REASON_MAX,
+                    "placeholder": {
+                        "type": "plain_text",
+                        "text": "Known noise during the nightly backfill",
+                    },
+                },
+            },
+        ],
+    }
+
+
+def read_dismiss_form(view: dict[str, Any]) -> tuple[int, str]:
+    """The proposal the form was opened for (as sent: checked by the use case) and the reason."""
+    try:
+        proposal = int(metadata_of(view)["proposal"])
+    except (ValueError, TypeError, KeyError):
+        stale = "This form is out of date; press Dismiss on the proposal again."
+        raise InvalidInput(stale) from None
+    values = view.get("state", {}).get("values", {})
+    reason = values.get("reason", {}).get("reason", {}).get("value") or ""
+    return proposal, str(reason)
