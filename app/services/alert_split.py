@@ -95,7 +95,7 @@ def split_alert(ctx: ServiceContext, key: str, user: str, response_url: str | No
 
 def _severity(ctx: ServiceContext, link: AlertLink) -> str:
     """What the rule said for the alert; else the default rule's; else the least severe."""
-    if link.severity and link.severity in ctx.severities:
+    if link.severity and ctx.severities.is_known(link.severity):
         return link.severity
     keys = list(ctx.config.severities)
     default = ctx.config.alerts.default_rule(keys).severity

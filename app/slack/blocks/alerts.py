@@ -105,7 +105,7 @@ def _split_menu(lines: list[said.AlertLine]) -> Block:
 
 
 def proposal_message(m: said.AlertProposed, scale: SeverityScale) -> Message:
-    severity = scale.describe(m.severity).display if m.severity in scale else m.severity
+    severity = scale.describe(m.severity).display if scale.is_known(m.severity) else m.severity
     lines = [f":mag: *Proposed incident:* {escape(truncate(m.title, 150))}"]
     facts = [f"*{escape(severity)}*", link(m.url, m.source)]
     if m.system:
@@ -126,7 +126,7 @@ def proposal_message(m: said.AlertProposed, scale: SeverityScale) -> Message:
         blocks.append(context("Whoever declares it is its declarer and first commander."))
     else:
         blocks.append(context(_settled(m)))
-    return Message(text=fallback(f"Proposed incident: {m.title}"), blocks=blocks)
+    return Message(text=fallback(f"Proposed incident: {escape(m.title)}"), blocks=blocks)
 
 
 def _proposal_buttons(m: said.AlertProposed) -> Block:
@@ -179,7 +179,7 @@ def alert_noted(m: said.AlertNoted) -> Message:
         parts.append(escape(truncate(m.value, 80)))
     parts.append(link(m.url, m.source))
     text = " · ".join(parts) + ("" if m.status == "firing" else f" ({escape(m.status)})")
-    return Message(text=fallback(f"Alert: {m.title}"), blocks=[section(text)])
+    return Message(text=fallback(f"Alert: {escape(m.title)}"), blocks=[section(text)])
 
 
 def command_wanted(incident: IncidentSnapshot, m: said.CommandWanted) -> Message:
