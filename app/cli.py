@@ -37,6 +37,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--http", action="store_true", help="serve HTTP instead of Socket Mode")
     serve.add_argument("--host", default="0.0.0.0", help="HTTP bind address (default 0.0.0.0)")
     serve.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
+    serve.add_argument(
+        "--web-port",
+        type=int,
+        default=None,
+        help="Socket Mode: also serve the alert webhooks and /healthz on this port",
+    )
     serve.set_defaults(run=_serve)
 
     db = commands.add_parser("db", help="database maintenance")
@@ -87,7 +93,12 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = Settings()
     _require(settings, http=args.http)
-    return serve(settings, http=args.http, host=args.host, port=args.port)
+    if args.http and args.web_port is not None:
+        raise ConfigError(
+            "--web-port is for Socket Mode; with --http the alert webhooks and /healthz are "
+            "served on --port"
+        )
+    return serve(settings, http=args.http, host=args.host, port=args.port, web_port=args.web_port)
 
 
 def _require(settings: Settings, *, http: bool) -> None:

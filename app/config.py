@@ -365,6 +365,7 @@ class Settings(BaseSettings):
     # Hosts a response_url may point at (comma-separated): replies are only ever posted to
     # Slack's own, since a form's private_metadata could name any URL.
     warroom_response_url_hosts: str = "hooks.slack.com"
+    warroom_alerts_token: str = ""  # bearer token of the alert webhooks; unset: routes answer 404
 
     @property
     def response_url_hosts(self) -> frozenset[str]:
