@@ -20,18 +20,24 @@ from app.persistence.tables import (
     RoleAssignment,
     TimelineEntry,
 )
-from tests.alert_seeds import correlate, declare_from_alert, propose
 from tests.fakes import requests as slack_requests
 from tests.fakes.slack_api import FakeSlack
 from tests.harness import Warroom, message_text
+from tests.integration.alert_bodies import alertmanager, am_alert
 
 DATA, ML, RISK, PUBLISHER = "U0DATA001", "U0ML00001", "U0RISK001", "U0PUBL001"
 TRIAGE = "ml-alerts"
-STARTED = datetime(2026, 11, 22, 1, 52, tzinfo=UTC)
+STARTED = datetime(2026, 11, 22, 1, 52, tzinfo=UTC)  # the harness clock starts at 02:00
 
 CONFIG: dict[str, Any] = {
     "admins": ["U0ADMIN01"],
-    "alerts": {"triage_channel": f"#{TRIAGE}"},
+    "alerts": {
+        "triage_channel": f"#{TRIAGE}",
+        "rules": [
+            {"match": {"severity": "critical"}, "action": "declare", "severity": "sev1"},
+            {"match": {"severity": "warning"}, "action": "propose", "severity": "sev2"},
+        ],
+    },
     "business_functions": {"risk": {"name": "Fraud & risk", "owners": [RISK]}},
     "catalog": {
         "fs-online": {"kind": "feature_store", "owners": [DATA]},
@@ -41,6 +47,7 @@ CONFIG: dict[str, Any] = {
             "depends_on": ["fs-online"],
             "serves": ["risk"],
         },
+        "kyc-checker": {"kind": "service", "owners": [RISK]},
     },
 }
 
@@ -55,6 +62,30 @@ async def room(fake: FakeSlack, sqlite_url: str) -> AsyncIterator[Warroom]:
     fake.add_channel(TRIAGE, members=[p.alice, p.bob, p.carol, p.dana, ML])
     yield warroom
     await warroom.stop()
+
+
+async def fire(
+    room: Warroom,
+    summary: str,
+    *,
+    model: str,
+    severity: str = "warning",
+    fingerprint: str | None = None,
+    value: str | None = None,
+) -> None:
+    """Alertmanager's webhook with one firing alert, through the real route."""
+    alert = am_alert(
+        "ModelAlert",
+        model=model,
+        severity=severity,
+        fingerprint=fingerprint or f"fp-{model}",
+        starts_at=STARTED.isoformat().replace("+00:00", "Z"),
+        summary=summary,
+        value=value,
+    )
+    response = await room.alert("alertmanager", alertmanager(alert))
+    assert response.status_code in (200, 202), response.text
+    await room.settle()
 
 
 def triage(room: Warroom) -> str:
@@ -93,13 +124,11 @@ def incident(room: Warroom, number: int) -> Incident:
 
 async def test_an_owner_takes_command_and_every_call_gives_way(room: Warroom) -> None:
     p = room.people
-    await declare_from_alert(room, "Fraud precision dropped", system="fraud-scorer")
+    await fire(room, "Fraud precision dropped", model="fraud-scorer", severity="critical")
     channel = room.incident_channel(1).id
     call_in_triage = newest(room, triage(room), "nobody commands it yet")
     call_in_channel = newest(room, channel, "nobody commands it yet")
-    assert f"<@{ML}>" in message_text(call_in_triage) and f"<@{RISK}>" in message_text(
-        call_in_triage
-    )
+    assert f"<@{ML}>" in message_text(call_in_triage)  # the model's owner is asked
     assert commander(room, 1) is None
 
     _, refused = await room.press(call_in_triage, "Take command", user=p.bob)
@@ -113,7 +142,6 @@ async def test_an_owner_takes_command_and_every_call_gives_way(room: Warroom) ->
     await room.settle()
     assert commander(room, 1) == ML
     assert "You command INC-1 now" in told(room, taken)
-    assert ML in room.fake.channel(channel).members  # pressed in triage, now in the war room
     for where in (triage(room), channel):
         redrawn = message_text(newest(room, where, "took command"))
         assert f"<@{ML}> took command" in redrawn and "Take command" not in redrawn
@@ -140,14 +168,15 @@ async def test_admins_and_publishers_may_take_command_too(fake: FakeSlack, sqlit
         fake.add_user(RISK, "rita")
         fake.add_user(PUBLISHER, "pat")
         fake.add_channel(TRIAGE, members=[room.people.alice])
-        await declare_from_alert(room, "Fraud precision dropped", system="fraud-scorer")
-        await declare_from_alert(room, "Fraud recall dropped", system="fraud-scorer", key="fp2")
+        await fire(room, "Fraud precision dropped", model="fraud-scorer", severity="critical")
+        await fire(room, "KYC checks failing", model="kyc-checker", severity="critical")
         await room.press(newest(room, triage(room), "precision"), "Take command", user=PUBLISHER)
-        await room.press(
-            newest(room, triage(room), "recall"), "Take command", user=room.people.admin
-        )
+        await room.press(newest(room, triage(room), "KYC"), "Take command", user=room.people.admin)
         await room.settle()
         assert (commander(room, 1), commander(room, 2)) == (PUBLISHER, room.people.admin)
+        # Pressed in the triage channel: now in the war room they command.
+        assert PUBLISHER in fake.channel(room.incident_channel(1).id).members
+        assert room.people.admin in fake.channel(room.incident_channel(2).id).members
     finally:
         await room.stop()
 
@@ -155,7 +184,8 @@ async def test_admins_and_publishers_may_take_command_too(fake: FakeSlack, sqlit
 async def test_anyone_may_take_command_when_nothing_in_the_catalog_was_named(
     room: Warroom,
 ) -> None:
-    await declare_from_alert(room, "Batch scoring job failed", system="nightly-batch")
+    await fire(room, "Batch scoring job failed", model="nightly-batch", severity="critical")
+    assert "you own what it affects" not in message_text(newest(room, triage(room), "nobody"))
     call = newest(room, triage(room), "nobody commands it yet")
     await room.press(call, "Take command", user=room.people.dana)
     await room.settle()
@@ -163,7 +193,7 @@ async def test_anyone_may_take_command_when_nothing_in_the_catalog_was_named(
 
 
 async def test_an_admin_naming_the_commander_answers_the_call(room: Warroom) -> None:
-    await declare_from_alert(room, "Fraud precision dropped", system="fraud-scorer")
+    await fire(room, "Fraud precision dropped", model="fraud-scorer", severity="critical")
     channel = room.incident_channel(1).id
     await room.command(f"assign commander <@{ML}>", channel=channel, user=room.people.admin)
     await room.settle()
@@ -178,7 +208,7 @@ async def test_declaring_a_proposal_makes_one_incident_commanded_by_the_presser(
     room: Warroom,
 ) -> None:
     p = room.people
-    await propose(room, "Fraud scorer PSI high", system="fraud-scorer", started_at=STARTED)
+    await fire(room, "Fraud scorer PSI high", model="fraud-scorer")
     proposed = newest(room, triage(room), "Proposed incident")
     presses = [room.press(proposed, "Declare SEV2", user=u) for u in (p.carol, p.dana)]
     (_, first), (_, second) = await asyncio.gather(*presses)
@@ -210,12 +240,22 @@ async def test_declaring_a_proposal_makes_one_incident_commanded_by_the_presser(
     assert len(room.rows(Incident)) == 1
 
 
-async def test_attaching_a_proposal_folds_it_into_the_open_incident(room: Warroom) -> None:
-    p = room.people
+async def proposed_beside_an_incident(room: Warroom) -> Any:
+    """A proposal for fraud-scorer, then INC-1 declared on it by hand: the alert's next
+    repeat redraws the proposal, now offering to attach it."""
+    await fire(room, "Fraud scorer latency p99 high", model="fraud-scorer", value="1.2s")
+    assert "Attach to" not in message_text(newest(room, triage(room), "Proposed incident"))
     await room.command("declare sev2 Fraud scorer misbehaving --affects fraud-scorer")
     await room.settle()
-    await propose(room, "Fraud scorer latency p99 high", system="fraud-scorer")
+    await fire(room, "Fraud scorer latency p99 high", model="fraud-scorer", value="1.9s")
     proposed = newest(room, triage(room), "Proposed incident")
+    assert "Attach to INC-1" in message_text(proposed)
+    return proposed
+
+
+async def test_attaching_a_proposal_folds_it_into_the_open_incident(room: Warroom) -> None:
+    p = room.people
+    proposed = await proposed_beside_an_incident(room)
     _, url = await room.press(proposed, "Attach to INC-1", user=p.bob)
     await room.settle()
 
@@ -233,10 +273,7 @@ async def test_attaching_a_proposal_folds_it_into_the_open_incident(room: Warroo
 
 
 async def test_a_resolved_incident_takes_no_attached_alert(room: Warroom) -> None:
-    await room.command("declare sev2 Fraud scorer misbehaving --affects fraud-scorer")
-    await room.settle()
-    await propose(room, "Fraud scorer latency p99 high", system="fraud-scorer")
-    proposed = newest(room, triage(room), "Proposed incident")
+    proposed = await proposed_beside_an_incident(room)
     channel = room.incident_channel(1).id
     await room.command("resolve back to normal", channel=channel)
     await room.settle()
@@ -251,7 +288,7 @@ async def test_a_resolved_incident_takes_no_attached_alert(room: Warroom) -> Non
 
 async def test_dismissing_asks_why_and_keeps_repeats_folded(room: Warroom) -> None:
     p = room.people
-    await propose(room, "Churn model drift", system="fraud-scorer")
+    await fire(room, "Churn model drift", model="fraud-scorer", value="PSI 0.31")
     proposed = newest(room, triage(room), "Proposed incident")
     await room.press(proposed, "Dismiss", user=p.bob)
     await room.settle()
@@ -288,13 +325,18 @@ async def test_dismissing_asks_why_and_keeps_repeats_folded(room: Warroom) -> No
     await room.settle()
     assert "Already dismissed" in told(room, url) and room.rows(Incident) == []
 
+    # Still firing: its repeats are not proposed again.
+    await fire(room, "Churn model drift", model="fraud-scorer", value="PSI 0.35")
+    assert len(room.rows(AlertProposal)) == 1 and room.rows(Incident) == []
+    assert sum("Proposed incident" in t for t in room.texts(triage(room))) == 1
+
 
 async def test_a_dismiss_form_pointed_at_a_settled_proposal_changes_nothing(room: Warroom) -> None:
     p = room.people
-    await propose(room, "Fraud scorer PSI high", system="fraud-scorer")
-    await propose(room, "Churn model drift", system="fraud-scorer", key="fp-churn")
+    await fire(room, "Fraud scorer PSI high", model="fraud-scorer")
+    await fire(room, "KYC score drift", model="kyc-checker")
     first = newest(room, triage(room), "PSI high")
-    second = newest(room, triage(room), "Churn model drift")
+    second = newest(room, triage(room), "KYC score drift")
     await room.press(first, "Declare SEV2", user=p.carol)
     await room.press(second, "Dismiss", user=p.bob)
     await room.settle()
@@ -335,7 +377,7 @@ async def test_the_commander_splits_a_correlated_alert_into_its_own_incident(
     p = room.people
     await room.command("declare sev1 Online feature store down --affects fs-online")
     await room.settle()
-    await correlate(room, 1, "Fraud scorer PSI high", system="fraud-scorer", severity="sev2")
+    await fire(room, "Fraud scorer PSI high", model="fraud-scorer")  # downstream: joins INC-1
     channel = room.incident_channel(1).id
     alerts = newest(room, channel, "Alerts:")
     assert "Split into its own incident" in message_text(alerts)
@@ -363,7 +405,7 @@ async def test_the_commander_splits_a_correlated_alert_into_its_own_incident(
 async def test_an_admin_may_split_and_the_menu_splits_too(room: Warroom) -> None:
     await room.command("declare sev1 Online feature store down --affects fs-online")
     await room.settle()
-    await correlate(room, 1, "Fraud scorer PSI high", system="fraud-scorer")
+    await fire(room, "Fraud scorer PSI high", model="fraud-scorer")
     alerts = newest(room, room.incident_channel(1).id, "Alerts:")
     body = slack_requests.block_actions_body(
         action_id="alert_split_menu",
@@ -373,7 +415,7 @@ async def test_an_admin_may_split_and_the_menu_splits_too(room: Warroom) -> None
         message={"ts": alerts.ts, "text": alerts.text, "blocks": alerts.blocks},
         trigger_id=room.fake.issue_trigger_id(),
         response_url=room.fake.new_response_url(),
-        extra_action={"selected_option": {"value": "alertmanager:fp-fraud-scorer-psi-high"}},
+        extra_action={"selected_option": {"value": "alertmanager:fp-fraud-scorer"}},
     )
     await room.post(body)
     await room.settle()
@@ -384,7 +426,7 @@ async def test_an_admin_may_split_and_the_menu_splits_too(room: Warroom) -> None
 
 
 async def test_a_hostile_alert_title_is_shown_as_text(room: Warroom) -> None:
-    await propose(room, "<!channel> fraud & <https://evil.example|click>", system="fraud-scorer")
+    await fire(room, "<!channel> fraud & <https://evil.example|click>", model="fraud-scorer")
     shown = message_text(newest(room, triage(room), "Proposed incident"))
     assert "<!channel>" not in shown and "<https://evil" not in shown
     assert "&lt;!channel&gt; fraud &amp; &lt;https://evil.example|click&gt;" in shown
