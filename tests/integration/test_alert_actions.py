@@ -430,3 +430,25 @@ async def test_a_hostile_alert_title_is_shown_as_text(room: Warroom) -> None:
     shown = message_text(newest(room, triage(room), "Proposed incident"))
     assert "<!channel>" not in shown and "<https://evil" not in shown
     assert "&lt;!channel&gt; fraud &amp; &lt;https://evil.example|click&gt;" in shown
+
+
+async def test_a_button_carrying_something_else_is_called_out_of_date(room: Warroom) -> None:
+    for action_id, value in [
+        ("take_command", "INC-1"),
+        ("alert_declare", "1 OR 1=1"),
+        ("alert_attach:0", '{"proposal": 1}'),
+        ("alert_dismiss", ""),
+    ]:
+        url = room.fake.new_response_url()
+        body = slack_requests.block_actions_body(
+            action_id=action_id,
+            value=value,
+            user_id=room.people.bob,
+            channel_id=triage(room),
+            trigger_id=room.fake.issue_trigger_id(),
+            response_url=url,
+        )
+        assert (await room.post(body)).status_code == 200
+        await room.settle()
+        assert "That button is out of date." in told(room, url), action_id
+    assert room.rows(Incident) == [] and room.fake.calls_to("views.open") == []

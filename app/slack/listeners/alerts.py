@@ -11,7 +11,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from app.domain.errors import FormProblem, WarroomError
+from app.domain.errors import FormProblem, InvalidInput, WarroomError
 from app.domain.text import mention
 from app.services import alert_actions, alert_split, command, impact
 from app.slack.blocks import alerts as blocks
@@ -19,7 +19,7 @@ from app.slack.blocks.common import Message
 from app.slack.deps import SlackDeps
 from app.slack.listeners import errors
 
-STALE = "That button is out of date."
+STALE = "That button is out of date."  # its value is not what Warroom put there
 Press = Callable[[str, str | None], Awaitable[str]]  # (user, response_url) -> what to tell them
 
 
@@ -30,8 +30,6 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         with deps.activity.track():
             try:
                 told = await work(user, reply_to)
-            except (ValueError, KeyError, TypeError):
-                told = STALE
             except Exception as exc:  # after the ack nothing reaches Bolt's error handler
                 told = errors.explain(exc)
             if told:
@@ -42,7 +40,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         await ack()
 
         async def take(user: str, _: str | None) -> str:
-            taken = await deps.run(command.take_command, int(action["value"]), user)
+            taken = await deps.run(command.take_command, _number(action.get("value")), user)
             where = f"<#{taken.channel_id}>" if taken.channel_id else taken.ref
             if not taken.already:
                 return f":white_check_mark: You command {taken.ref} now: {where}."
@@ -58,7 +56,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         channel = (body.get("channel") or {}).get("id")
 
         async def declare(user: str, reply_to: str | None) -> str:
-            proposal = int(action["value"])
+            proposal = _number(action.get("value"))
             settled = await deps.run(
                 alert_actions.declare_proposed, proposal, user, channel, reply_to
             )
@@ -77,8 +75,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         await ack()
 
         async def attach(user: str, _: str | None) -> str:
-            chosen = json.loads(action["value"])
-            proposal, number = int(chosen["proposal"]), int(chosen["incident"])
+            proposal, number = _attach_choice(action.get("value"))
             settled = await deps.run(alert_actions.attach_proposed, proposal, number, user)
             return settled.told() if settled.already else ""
 
@@ -91,7 +88,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         await ack()
 
         async def ask_why(user: str, _: str | None) -> str:
-            proposal = int(action["value"])
+            proposal = _number(action.get("value"))
             asked = await deps.run(alert_actions.check_may_dismiss, proposal)
             if asked.settled is not None:
                 return asked.settled.told()
@@ -136,3 +133,19 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     async def split_chosen(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         await split(body, str((action.get("selected_option") or {}).get("value") or ""))
+
+
+def _number(value: object) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        raise InvalidInput(STALE) from None
+
+
+def _attach_choice(value: object) -> tuple[int, int]:
+    """The proposal and the incident number an Attach button carries."""
+    try:
+        chosen = json.loads(str(value))
+        return int(chosen["proposal"]), int(chosen["incident"])
+    except (ValueError, KeyError, TypeError):
+        raise InvalidInput(STALE) from None
