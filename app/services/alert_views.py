@@ -3,12 +3,19 @@ proposals and notes in the triage channel."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlmodel import Session, col, select
 
 from app.domain.status import Status
-from app.persistence.tables import AffectedSystem, AlertLink, AlertProposal, Incident
+from app.persistence.tables import (
+    AffectedSystem,
+    AlertLink,
+    AlertProposal,
+    Incident,
+    OutboxMessage,
+)
 from app.services import outbox_messages as said
 from app.services.context import Op, ServiceContext, Unit
 
@@ -170,3 +177,48 @@ def post_in_triage(
         payload=message.encode(),
         sequence_key=f"channel:{triage_channel(ctx)}",
     )
+
+
+def command_calls(session: Session, incident_id: int) -> list[OutboxMessage]:
+    """The posts asking someone to take command of the incident (its channel and the triage
+    copy), so they can be redrawn once someone does."""
+    rows = session.exec(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.incident_id == incident_id,
+            OutboxMessage.op == Op.POST.value,
+            col(OutboxMessage.status).in_(("pending", "sent")),
+        )
+        .order_by(col(OutboxMessage.id))
+    )
+    return [r for r in rows if (r.payload or {}).get("message") == said.CommandWanted.KIND]
+
+
+def asked_to_command(session: Session, incident_id: int) -> list[str]:
+    """Everyone a call to take command named."""
+    people: list[str] = []
+    for row in command_calls(session, incident_id):
+        people += (row.payload.get("params") or {}).get("owners") or []
+    return list(dict.fromkeys(str(p) for p in people))
+
+
+def redraw_command_calls(unit: Unit, incident_id: int, commander: str) -> None:
+    """Every call to take command gives way to "X took command" (its button gone)."""
+    for row in command_calls(unit.session, incident_id):
+        try:
+            asked = said.decode(row.payload)
+        except said.Undeliverable:
+            continue
+        if not isinstance(asked, said.CommandWanted):
+            continue
+        key = f"command_call:{row.id}"
+        unit.drop_stale(key)
+        unit.say(
+            Op.UPDATE,
+            incident_id=incident_id,
+            channel=row.channel,
+            payload=replace(asked, taken_by=commander).encode(),
+            depends_on=row.id,
+            sequence_key=key,
+            supersede_key=key,
+        )

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
+from app.domain.errors import InvalidInput
 from app.domain.incident import IncidentSnapshot
 from app.domain.severity import SeverityScale
 from app.domain.text import escape, link, mention, truncate
 from app.services import outbox_messages as said
-from app.slack.blocks.common import Block, Message, context, fallback, section
+from app.slack.blocks.common import Block, Message, context, fallback, metadata_of, section
 
 TAKE_COMMAND = "take_command"
 DECLARE_PROPOSED = "alert_declare"
@@ -25,6 +27,7 @@ SPLIT_MENU = "alert_split_menu"  # beyond the lines shown with a button
 LINES_WITH_BUTTONS = 15
 MENU_OPTIONS = 100
 ATTACH_CHOICES = 5
+DISMISS_REASON_MAX = 300
 
 _STATUS_ICON = {"firing": ":red_circle:", "resolved": ":large_green_circle:"}
 _HOW = {"declared": "declared it", "attached": "", "correlated": "downstream", "noted": "note"}
@@ -102,7 +105,7 @@ def _split_menu(lines: list[said.AlertLine]) -> Block:
 
 
 def proposal_message(m: said.AlertProposed, scale: SeverityScale) -> Message:
-    severity = scale.describe(m.severity).display if m.severity in scale else m.severity
+    severity = scale.describe(m.severity).display if scale.is_known(m.severity) else m.severity
     lines = [f":mag: *Proposed incident:* {escape(truncate(m.title, 150))}"]
     facts = [f"*{escape(severity)}*", link(m.url, m.source)]
     if m.system:
@@ -123,7 +126,7 @@ def proposal_message(m: said.AlertProposed, scale: SeverityScale) -> Message:
         blocks.append(context("Whoever declares it is its declarer and first commander."))
     else:
         blocks.append(context(_settled(m)))
-    return Message(text=fallback(f"Proposed incident: {m.title}"), blocks=blocks)
+    return Message(text=fallback(f"Proposed incident: {escape(m.title)}"), blocks=blocks)
 
 
 def _proposal_buttons(m: said.AlertProposed) -> Block:
@@ -176,7 +179,7 @@ def alert_noted(m: said.AlertNoted) -> Message:
         parts.append(escape(truncate(m.value, 80)))
     parts.append(link(m.url, m.source))
     text = " · ".join(parts) + ("" if m.status == "firing" else f" ({escape(m.status)})")
-    return Message(text=fallback(f"Alert: {m.title}"), blocks=[section(text)])
+    return Message(text=fallback(f"Alert: {escape(m.title)}"), blocks=[section(text)])
 
 
 def command_wanted(incident: IncidentSnapshot, m: said.CommandWanted) -> Message:
@@ -206,3 +209,44 @@ def _hhmm(iso: str) -> str:
         return datetime.fromisoformat(iso).strftime("%H:%M UTC")
     except ValueError:
         return "?"
+
+
+def dismiss_modal(proposal_id: int, title: str) -> dict[str, Any]:
+    """Dismissing a proposal asks why: the reason stays on the proposal for whoever looks."""
+    return {
+        "type": "modal",
+        "callback_id": DISMISS_MODAL,
+        "title": {"type": "plain_text", "text": "Dismiss the alert"},
+        "submit": {"type": "plain_text", "text": "Dismiss"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": json.dumps({"proposal": proposal_id}),
+        "blocks": [
+            section(f"*{escape(truncate(title, 150))}*"),
+            {
+                "type": "input",
+                "block_id": "reason",
+                "label": {"type": "plain_text", "text": "Why is it not an incident?"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "reason",
+                    "max_length": DISMISS_REASON_MAX,
+                    "placeholder": {
+                        "type": "plain_text",
+                        "text": "Known noise during the nightly backfill",
+                    },
+                },
+            },
+        ],
+    }
+
+
+def read_dismiss_form(view: dict[str, Any]) -> tuple[int, str]:
+    """The proposal the form was opened for (as sent: checked by the use case) and the reason."""
+    try:
+        proposal = int(metadata_of(view)["proposal"])
+    except (ValueError, TypeError, KeyError):
+        stale = "This form is out of date; press Dismiss on the proposal again."
+        raise InvalidInput(stale) from None
+    values = view.get("state", {}).get("values", {})
+    reason = values.get("reason", {}).get("reason", {}).get("value") or ""
+    return proposal, str(reason)
