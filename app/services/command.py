@@ -21,7 +21,7 @@ from app.domain.text import mention
 from app.persistence.tables import Incident
 from app.services import roles
 from app.services.alert_views import asked_to_command, redraw_command_calls
-from app.services.context import ServiceContext
+from app.services.context import BOT_ACTOR, ServiceContext
 from app.services.impact import affected_keys
 from app.services.lookup import current_holders
 
@@ -48,6 +48,11 @@ def take_command(ctx: ServiceContext, incident_id: int, user: str) -> CommandTak
             return CommandTaken(incident.ref, commander, incident.channel_id, already=True)
         if incident.status == Status.RESOLVED.value:
             raise InvalidInput(f"{incident.ref} is resolved: there is nothing to command.")
+        if incident.declared_by != BOT_ACTOR:  # a person declared it: command is only given
+            raise NotAllowed(
+                f"Command of {incident.ref} is given, not taken: ask an admin to "
+                "`/incident assign commander @someone` in its channel."
+            )
         ensure_may_take_command(user, incident.ref, owners, ctx.admins, publishers)
         roles.give_role(ctx, unit, incident, COMMANDER, user, user)
         redraw_command_calls(unit, incident_id, user)

@@ -22,7 +22,7 @@ from app.persistence.tables import (
 )
 from tests.fakes import requests as slack_requests
 from tests.fakes.slack_api import FakeSlack
-from tests.harness import Warroom, message_text
+from tests.harness import ALERTS_TOKEN, Warroom, message_text
 from tests.integration.alert_bodies import alertmanager, am_alert
 
 DATA, ML, RISK, PUBLISHER = "U0DATA001", "U0ML00001", "U0RISK001", "U0PUBL001"
@@ -54,7 +54,7 @@ CONFIG: dict[str, Any] = {
 
 @pytest.fixture
 async def room(fake: FakeSlack, sqlite_url: str) -> AsyncIterator[Warroom]:
-    warroom = Warroom(fake, sqlite_url, config=parse_config(CONFIG))
+    warroom = Warroom(fake, sqlite_url, config=parse_config(CONFIG), alerts_token=ALERTS_TOKEN)
     await warroom.start()
     for user, name in [(DATA, "dev"), (ML, "mel"), (RISK, "rita"), (PUBLISHER, "pat")]:
         fake.add_user(user, name)
@@ -161,7 +161,7 @@ async def test_an_owner_takes_command_and_every_call_gives_way(room: Warroom) ->
 
 async def test_admins_and_publishers_may_take_command_too(fake: FakeSlack, sqlite_url: str) -> None:
     config = parse_config({**CONFIG, "publishers": [PUBLISHER]})
-    room = Warroom(fake, sqlite_url, config=config)
+    room = Warroom(fake, sqlite_url, config=config, alerts_token=ALERTS_TOKEN)
     await room.start()
     try:
         fake.add_user(ML, "mel")
@@ -452,3 +452,22 @@ async def test_a_button_carrying_something_else_is_called_out_of_date(room: Warr
         await room.settle()
         assert "That button is out of date." in told(room, url), action_id
     assert room.rows(Incident) == [] and room.fake.calls_to("views.open") == []
+
+
+async def test_a_forged_take_command_cannot_seize_an_incident_a_person_declared(
+    room: Warroom,
+) -> None:
+    await room.command("declare sev2 Checkout model slow")
+    await room.settle()
+    url = room.fake.new_response_url()
+    body = slack_requests.block_actions_body(
+        action_id="take_command",
+        value="1",
+        user_id=room.people.dana,
+        channel_id=room.incident_channel(1).id,
+        trigger_id=room.fake.issue_trigger_id(),
+        response_url=url,
+    )
+    assert (await room.post(body)).status_code == 200
+    await room.settle()
+    assert commander(room, 1) == room.people.alice  # the declarer still commands

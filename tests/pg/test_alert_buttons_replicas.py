@@ -12,7 +12,7 @@ import pytest
 from app.config import parse_config
 from app.persistence.tables import AlertProposal, Incident, RoleAssignment
 from tests.fakes.slack_api import FakeSlack
-from tests.harness import FakeClock, message_text
+from tests.harness import ALERTS_TOKEN, FakeClock, message_text
 from tests.integration.alert_bodies import alertmanager, am_alert
 from tests.pg.replicas import Replica, settle_all
 
@@ -34,8 +34,10 @@ async def pair(
     fake: FakeSlack, pg_url: str, clock: FakeClock
 ) -> AsyncIterator[tuple[Replica, Replica]]:
     config = parse_config(CONFIG)
-    a = await Replica(fake, pg_url, clock=clock, config=config).start()
-    b = await Replica(fake, pg_url, clock=clock, config=config, seed=False).start()
+    a = await Replica(fake, pg_url, clock=clock, config=config, alerts_token=ALERTS_TOKEN).start()
+    b = await Replica(
+        fake, pg_url, clock=clock, config=config, seed=False, alerts_token=ALERTS_TOKEN
+    ).start()
     for n, user in enumerate(OWNERS):
         fake.add_user(user, f"owner{n}")
     yield a, b
