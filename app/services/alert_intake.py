@@ -31,7 +31,7 @@ from app.domain.text import truncate
 from app.persistence.locks import exclusive
 from app.persistence.tables import AffectedSystem, AlertLink, AlertProposal, Incident
 from app.services import alert_views as views
-from app.services import impact
+from app.services import command, impact
 from app.services import outbox_messages as said
 from app.services.context import BOT_ACTOR, Op, ServiceContext, Unit
 from app.services.declare import MAX_TITLE, Declaration, declare_in
@@ -343,11 +343,12 @@ def _propose(ctx: ServiceContext, unit: Unit, link: AlertLink, decided: Decided)
 
 
 def _owners_if_declared(ctx: ServiceContext, alert: Alert, decided: Decided) -> list[str]:
-    """The people who own the alert's system, when it may be declared (groups expanded)."""
+    """Who is asked to take command, when the alert may be declared: the owners of its system
+    and of the business functions it serves, as `command` lets take it (groups expanded)."""
     if decided.action != "declare" or alert.status != FIRING:
         return []
-    system = ctx.catalog.systems.get(alert.system or "")
-    return ctx.people_of(system.owners) if system else []
+    known = alert.system in ctx.catalog.systems
+    return command.command_owners(ctx, [alert.system]) if known and alert.system else []
 
 
 def open_incidents(session: Session) -> list[OpenIncident]:

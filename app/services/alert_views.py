@@ -93,6 +93,20 @@ def post_proposal(ctx: ServiceContext, unit: Unit, proposal: AlertProposal) -> N
     unit.session.add(proposal)
 
 
+def offer_attach(ctx: ServiceContext, unit: Unit, systems: list[str]) -> None:
+    """Open proposals on systems an incident now affects are redrawn, so that their "Attach
+    to INC-n" names it (a proposal is posted before any incident on its system exists)."""
+    if not systems:
+        return
+    waiting = unit.session.exec(
+        select(AlertProposal).where(
+            col(AlertProposal.system).in_(systems), AlertProposal.status == "open"
+        )
+    )
+    for proposal in waiting:
+        redraw_proposal(ctx, unit, proposal)
+
+
 def redraw_proposal(ctx: ServiceContext, unit: Unit, proposal: AlertProposal) -> None:
     """The proposal's message redrawn from its current state (settled, or more folded in)."""
     if proposal.message_outbox_id is None:

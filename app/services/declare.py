@@ -10,7 +10,7 @@ from app.domain.errors import InvalidInput
 from app.domain.roles import COMMANDER
 from app.domain.status import Status
 from app.persistence.tables import Incident, RoleAssignment, StatusMilestone
-from app.services import cadence, impact, playbooks
+from app.services import alert_views, cadence, impact, playbooks
 from app.services import outbox_messages as said
 from app.services.context import BOT_ACTOR, Op, ServiceContext, Unit
 
@@ -101,6 +101,7 @@ def declare_in(ctx: ServiceContext, unit: Unit, d: Declaration) -> Declared:
     cadence.start(ctx, unit, incident)
     _plan_slack_steps(ctx, unit, incident, d.response_url, by_alert=d.by_alert)
     impact.store(unit, incident, systems, d.declared_by)
+    alert_views.offer_attach(ctx, unit, systems)
     if playbook is not None:
         playbooks.record(ctx, unit, incident, playbook, d.declared_by)
     return Declared(incident.id, incident.channel_name, severity.key, tuple(systems))

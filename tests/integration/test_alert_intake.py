@@ -372,3 +372,21 @@ async def test_an_alert_cannot_ping_the_channel(room: Warroom) -> None:
     shown = json.dumps(room.fake.messages(triage(room))[0].blocks)
     assert "<!channel>" not in shown and "&lt;!channel&gt; drift &amp;" in shown
     assert "<https://evil" not in shown
+
+
+async def test_a_proposal_offers_the_incident_declared_later_on_its_system(room: Warroom) -> None:
+    drift = am_alert("ModelFeatureDriftHigh", severity="warning", fingerprint="d1")
+    await send(room, "alertmanager", alertmanager(drift))
+    [message] = room.fake.messages(triage(room))
+    assert "Attach to" not in json.dumps(message.blocks)  # no incident on its system yet
+
+    await room.command("declare sev2 Fraud scores look off --affects fraud-scorer")
+    await room.settle()
+    [message] = room.fake.messages(triage(room))  # the same message, redrawn
+    assert "Attach to INC-1" in json.dumps(message.blocks)
+
+    await room.press(message, "Attach to INC-1", user=room.people.alice)
+    await room.settle()
+    [link] = room.rows(AlertLink)
+    assert link.incident_id == 1 and room.rows(AlertProposal)[0].status == "attached"
+    assert "ModelFeatureDriftHigh" in room.said(room.incident_channel(1).id, "Alerts:")
