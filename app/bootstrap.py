@@ -6,14 +6,18 @@ import asyncio
 import os
 import socket
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from app.alert_intake_runtime import alert_receiver
 from app.clock import Clock, SystemClock
 from app.config import ConfigError, Settings, WarroomConfig, load_config
+from app.domain.alerts import Alert
 from app.domain.playbooks import Playbook
 from app.glossary_file import load_glossary
 from app.integrations.alias_mover import AliasMover
@@ -41,6 +45,11 @@ from app.slack.responder import Responder
 from app.slack.signatures import WINDOW
 from app.slack.usergroups import SlackUserGroups
 
+if TYPE_CHECKING:
+    from starlette.routing import BaseRoute
+
+    from app.web.alert_routes import AlertEdge
+
 
 @dataclass
 class Runtime:
@@ -53,6 +62,9 @@ class Runtime:
     bolt_app: AsyncApp
     scheduler: Scheduler
     gateway: SlackGateway
+    # Where the alert webhooks hand their alerts (app/web/alert_routes.py): the intake, which
+    # may raise AlertsNotTaken. None: the routes answer 503 "alert intake not running".
+    receive_alerts: Callable[[list[Alert]], Awaitable[None]] | None = None
 
     async def start(self) -> None:
         # One HTTP session for every Slack call: connections are reused, not opened per call.
@@ -74,6 +86,21 @@ class Runtime:
             else SharedSightings(self.ctx, window)
         )
         return RequestGuard(self.settings.slack_signing_secret, sightings)
+
+    def alert_edge(self) -> AlertEdge:
+        from app.web.alert_routes import AlertEdge
+
+        return AlertEdge(
+            self.settings.warroom_alerts_token,
+            lambda: self.receive_alerts,  # read per request: wiring may come after this
+            system_label(self.config),
+        )
+
+    def web_routes(self, edge: AlertEdge | None = None) -> list[BaseRoute]:
+        """The routes that are not Slack's (/healthz aside): the alert webhooks."""
+        from app.web.alert_routes import alert_routes
+
+        return alert_routes(edge or self.alert_edge())
 
     async def healthy(self) -> bool:
         try:
@@ -119,7 +146,14 @@ def build_runtime(
     ctx.wake = scheduler.wake
     client = interactive_client(settings)
     bolt_app = build_bolt_app(settings, deps, client)
-    return Runtime(settings, config, ctx.db, ctx, deps, client, bolt_app, scheduler, gateway)
+    runtime = Runtime(settings, config, ctx.db, ctx, deps, client, bolt_app, scheduler, gateway)
+    runtime.receive_alerts = alert_receiver(deps)
+    return runtime
+
+
+def system_label(config: WarroomConfig) -> str:
+    """The label (or events custom_details key) naming a catalog system."""
+    return config.alerts.system_label
 
 
 def model_registry(settings: Settings) -> ModelRegistry | None:
@@ -133,13 +167,14 @@ def model_registry(settings: Settings) -> ModelRegistry | None:
 
 
 def _playbooks(settings: Settings, ctx: ServiceContext) -> dict[str, Playbook]:
-    """An invalid playbook, or a catalog system naming one that does not exist, stops
-    start-up naming the file and key."""
+    """An invalid playbook, or a catalog system or alert rule naming one that does not exist,
+    stops start-up naming the file and key."""
     roles = [r.key for r in ctx.roles]
     playbooks = load_playbooks(settings.playbooks_dir, roles)
     problems = catalog_playbook_problems(ctx.catalog, playbooks)
+    problems += ctx.config.alerts.playbook_problems(playbooks)
     if problems:
-        raise ConfigError("the catalog names missing playbooks:\n  " + "\n  ".join(problems))
+        raise ConfigError("the configuration names missing playbooks:\n  " + "\n  ".join(problems))
     return playbooks
 
 

@@ -37,6 +37,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--http", action="store_true", help="serve HTTP instead of Socket Mode")
     serve.add_argument("--host", default="0.0.0.0", help="HTTP bind address (default 0.0.0.0)")
     serve.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
+    serve.add_argument(
+        "--web-port",
+        type=int,
+        default=None,
+        help="Socket Mode: also serve the alert webhooks and /healthz on this port",
+    )
     serve.set_defaults(run=_serve)
 
     db = commands.add_parser("db", help="database maintenance")
@@ -87,7 +93,12 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = Settings()
     _require(settings, http=args.http)
-    return serve(settings, http=args.http, host=args.host, port=args.port)
+    if args.http and args.web_port is not None:
+        raise ConfigError(
+            "--web-port is for Socket Mode; with --http the alert webhooks and /healthz are "
+            "served on --port"
+        )
+    return serve(settings, http=args.http, host=args.host, port=args.port, web_port=args.web_port)
 
 
 def _require(settings: Settings, *, http: bool) -> None:
@@ -228,8 +239,9 @@ def _catalog_import(args: argparse.Namespace) -> int:
 
 
 def _playbooks_check(args: argparse.Namespace) -> int:
-    """Every playbook file and the glossary beside them, and the catalog's `playbook:` names
-    (the catalog may only name playbooks that exist, and only this command sees both)."""
+    """Every playbook file and the glossary beside them, and the `playbook:` names of the
+    catalog and the alert rules (they may only name playbooks that exist, and only this
+    command sees both)."""
     from app.glossary_file import glossary_problems
     from app.playbook_files import catalog_playbook_problems, read_folder
 
@@ -240,6 +252,7 @@ def _playbooks_check(args: argparse.Namespace) -> int:
     if folder.is_dir():
         problems += glossary_problems(folder)
         problems += catalog_playbook_problems(config.catalog_model(), _names_in(folder))
+        problems += config.alerts.playbook_problems(_names_in(folder))
     for problem in problems:
         print(f"FAIL {problem}", file=sys.stderr)
     if not problems:

@@ -24,6 +24,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.alerts_config import AlertsConfig
 from app.catalog_config import (
     BusinessFunctionConfig,
     SystemConfig,
@@ -31,6 +32,7 @@ from app.catalog_config import (
     catalog_problems,
     merge_catalog_file,
 )
+from app.domain.alert_rules import RuleBook
 from app.domain.audiences import INCIDENT_CHANNEL, Audience, AudienceList
 from app.domain.catalog import Catalog
 from app.domain.durations import parse_duration
@@ -221,6 +223,7 @@ class WarroomConfig(_Strict):
     catalog: dict[str, SystemConfig] = Field(default_factory=dict)
     business_functions: dict[str, BusinessFunctionConfig] = Field(default_factory=dict)
     catalog_file: str | None = None  # merged in by load_config, relative to the file
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)  # what monitoring's alerts do
     # Validated even when absent, so the defaults go through the same merge and checks.
     audiences: Annotated[dict[str, AudienceConfig], BeforeValidator(_merge_audiences)] = Field(
         default_factory=dict, validate_default=True
@@ -309,6 +312,17 @@ class WarroomConfig(_Strict):
             raise ValueError("; ".join(problems))
         return self
 
+    @model_validator(mode="after")
+    def _alert_severities(self) -> WarroomConfig:
+        problems = self.alerts.severity_problems(list(self.severities))
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def alert_rules(self) -> RuleBook:
+        """The alert rules, regular expressions compiled: build once, ask for every alert."""
+        return self.alerts.rule_book(list(self.severities))
+
     def catalog_model(self) -> Catalog:
         return build_catalog(self.catalog, self.business_functions)
 
@@ -351,6 +365,7 @@ class Settings(BaseSettings):
     # Hosts a response_url may point at (comma-separated): replies are only ever posted to
     # Slack's own, since a form's private_metadata could name any URL.
     warroom_response_url_hosts: str = "hooks.slack.com"
+    warroom_alerts_token: str = ""  # bearer token of the alert webhooks; unset: routes answer 404
 
     @property
     def response_url_hosts(self) -> frozenset[str]:

@@ -20,12 +20,16 @@ log = logging.getLogger("warroom")
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-def serve(settings: Settings, *, http: bool, host: str, port: int) -> int:
+def serve(
+    settings: Settings, *, http: bool, host: str, port: int, web_port: int | None = None
+) -> int:
+    """`web_port`: Socket Mode only, the port of the listener for the routes that are not
+    Slack's (alerts, /healthz). In HTTP mode they share `port`."""
     runtime = build_runtime(settings)
     upgrade(runtime.db.engine)
     _freeze_startup_heap()
     log.info("database ready; starting in %s", "HTTP mode" if http else "Socket Mode")
-    asyncio.run(_serve(runtime, http=http, host=host, port=port))
+    asyncio.run(_serve(runtime, http=http, host=host, port=port, web_port=web_port))
     log.info("stopped")
     return 0
 
@@ -38,7 +42,9 @@ def _freeze_startup_heap() -> None:
     gc.freeze()
 
 
-async def _serve(runtime: Runtime, *, http: bool, host: str, port: int) -> None:
+async def _serve(
+    runtime: Runtime, *, http: bool, host: str, port: int, web_port: int | None
+) -> None:
     stop = asyncio.Event()
     with _stop_on_signals(stop):
         if not await _bot_token_accepted(runtime, stop):
@@ -46,7 +52,8 @@ async def _serve(runtime: Runtime, *, http: bool, host: str, port: int) -> None:
         if http:
             await _serve_http(runtime, host, port, stop)
         else:
-            await _serve_socket_mode(runtime, stop)
+            web = (host, web_port) if web_port is not None else None
+            await _serve_socket_mode(runtime, stop, web)
 
 
 @contextmanager
@@ -89,12 +96,16 @@ async def _serve_http(runtime: Runtime, host: str, port: int, stop: asyncio.Even
         runtime.stop,
         runtime.deps.gate,
         guard=runtime.http_guard(),
+        routes=runtime.web_routes(),
     )
-    log.info("serving POST /slack/events and GET /healthz on %s:%s", host, port)
+    log.info("serving POST /slack/events, /alerts/… and GET /healthz on %s:%s", host, port)
+    _say_if_alerts_off(runtime)
     await serve_http(asgi, host, port, stop)
 
 
-async def _serve_socket_mode(runtime: Runtime, stop: asyncio.Event) -> None:
+async def _serve_socket_mode(
+    runtime: Runtime, stop: asyncio.Event, web: tuple[str, int] | None
+) -> None:
     from app.slack.socket_mode import serve_socket_mode, socket_mode_handler
 
     handler = socket_mode_handler(
@@ -102,6 +113,28 @@ async def _serve_socket_mode(runtime: Runtime, stop: asyncio.Event) -> None:
     )
     await runtime.start()
     try:
-        await serve_socket_mode(handler, stop)
+        if web is None:
+            await serve_socket_mode(handler, stop)
+        else:
+            await asyncio.gather(serve_socket_mode(handler, stop), _serve_web(runtime, *web, stop))
     finally:
         await runtime.stop()
+
+
+async def _serve_web(runtime: Runtime, host: str, port: int, stop: asyncio.Event) -> None:
+    """The listener for the routes that are not Slack's, beside Socket Mode. However it ends
+    (SIGTERM, or a port already taken), Socket Mode stops with it."""
+    from app.slack.http_server import serve_http
+    from app.web.site import web_asgi
+
+    log.info("serving /alerts/… and GET /healthz on %s:%s", host, port)
+    _say_if_alerts_off(runtime)
+    try:
+        await serve_http(web_asgi(runtime.healthy, runtime.web_routes()), host, port, stop)
+    finally:
+        stop.set()
+
+
+def _say_if_alerts_off(runtime: Runtime) -> None:
+    if not runtime.settings.warroom_alerts_token:
+        log.info("alert webhooks off (they answer 404): WARROOM_ALERTS_TOKEN is unset")

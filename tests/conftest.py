@@ -1,13 +1,15 @@
-"""Fixtures: a fake Slack workspace and the real app wired to it; a real MLflow server."""
+"""Fixtures: a fake Slack workspace and the real app wired to it; a real MLflow server; real
+Alertmanagers."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.alertmanager import Alertmanager, Timing, alertmanager_executable
 from tests.fakes.slack_api import FakeSlack
 from tests.harness import Warroom
 from tests.manifest import manifest_bot_scopes
@@ -71,3 +73,41 @@ def mlflow_seeder(mlflow_server: MlflowServer) -> Iterator[MlflowSeeder]:
     seeder = MlflowSeeder(mlflow_server.uri)
     yield seeder
     seeder.close()
+
+
+@pytest.fixture(scope="session")
+def alertmanager_bin() -> str:
+    """Debian's `prometheus-alertmanager`: skip without it, or fail when
+    WARROOM_REQUIRE_ALERTMANAGER=1 (CI)."""
+    executable = alertmanager_executable()
+    if executable is not None:
+        return executable
+    problem = "no Alertmanager (apt-get install prometheus-alertmanager)"
+    if os.environ.get("WARROOM_REQUIRE_ALERTMANAGER") == "1":
+        pytest.fail(f"WARROOM_REQUIRE_ALERTMANAGER=1 but {problem}", pytrace=False)
+    pytest.skip(problem)
+
+
+StartAlertmanager = Callable[..., Alertmanager]
+
+
+@pytest.fixture
+def start_alertmanager(alertmanager_bin: str, tmp_path: Path) -> Iterator[StartAlertmanager]:
+    """start(webhook_url, token, timing=Timing()): a running Alertmanager sending every alert
+    to the webhook; each one started is stopped at the end of the test."""
+    started: list[Alertmanager] = []
+
+    def start(webhook_url: str, token: str, timing: Timing | None = None) -> Alertmanager:
+        folder = tmp_path / f"alertmanager-{len(started)}"
+        folder.mkdir()
+        manager = Alertmanager(alertmanager_bin, folder, webhook_url, token, timing)
+        started.append(manager)
+        try:
+            manager.start()
+        except RuntimeError as exc:
+            pytest.fail(str(exc), pytrace=False)
+        return manager
+
+    yield start
+    for manager in started:
+        manager.stop()

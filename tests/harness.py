@@ -8,6 +8,7 @@ and the clock is a FakeClock so time-based behaviour runs in milliseconds.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import socket
 import time
@@ -32,6 +33,7 @@ from tests.fakes.slack_api import FakeSlack
 T = TypeVar("T")
 SIGNING_SECRET = "test-signing-secret-0123456789"
 ANNOUNCEMENTS = "incidents"
+ALERTS_TOKEN = "test-alerts-token-0123456789"
 
 
 class FakeClock:
@@ -82,6 +84,8 @@ class Warroom:
     playbooks_dir: Path | None = None  # playbooks and glossary; None: the shipped ones
     audience_channels: dict[str, str] = field(default_factory=dict)  # name -> ID
     registry: Any = None  # a model registry stand-in (tests/fakes/registry.py), or the real one
+    alerts_token: str = ""  # WARROOM_ALERTS_TOKEN; unset: the alert webhooks answer 404
+    alert_body_deadline: float = 10.0  # seconds an alert webhook's body may take to arrive
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -104,12 +108,15 @@ class Warroom:
             warroom_templates_dir=self.templates_dir,
             warroom_playbooks_dir=self.playbooks_dir,
             warroom_response_url_hosts="127.0.0.1",  # the fake's response URLs
+            warroom_alerts_token=self.alerts_token,
         )
         self.runtime = build_runtime(
             settings, config=self.config, clock=self.clock, registry=self.registry
         )
         await asyncio.to_thread(upgrade, self.runtime.db.engine)
         self.guard = self.runtime.http_guard()  # tests may shorten its limits
+        edge = self.runtime.alert_edge()
+        edge = dataclasses.replace(edge, body_deadline=self.alert_body_deadline)
         asgi = build_asgi(
             self.runtime.bolt_app,
             self.runtime.healthy,
@@ -117,6 +124,7 @@ class Warroom:
             self.runtime.stop,
             self.runtime.deps.gate,
             guard=self.guard,
+            routes=self.runtime.web_routes(edge),
         )
         self.port = free_port()
         self._server = http_server(asgi, "127.0.0.1", self.port)
@@ -180,6 +188,11 @@ class Warroom:
         return await self.http.post(
             "/slack/events", content=body, headers={**signed, **(headers or {})}
         )
+
+    async def alert(self, source: str, body: Any, *, token: str | None = None) -> httpx.Response:
+        """A monitoring tool's webhook: `body` JSON to /alerts/<source>, with the bearer token."""
+        headers = {"authorization": f"Bearer {token or self.alerts_token}"}
+        return await self.http.post(f"/alerts/{source}", json=body, headers=headers)
 
     async def command(
         self, text: str, *, user: str | None = None, channel: str | None = None, **fields: Any

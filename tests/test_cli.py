@@ -286,6 +286,32 @@ def test_serve_refuses_a_catalog_naming_a_missing_playbook(tmp_path: Path) -> No
     assert "catalog.chatbot.playbook: 'hallucination' is not a playbook" in result.stderr
 
 
+def test_serve_refuses_alert_rules_it_cannot_use_naming_the_rule(tmp_path: Path) -> None:
+    config = tmp_path / "warroom.yaml"
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_APP_TOKEN": "xapp-1",
+        "WARROOM_CONFIG": str(config),
+        "WARROOM_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}",
+    }
+    config.write_text(
+        "alerts:\n  rules:\n    - {action: note}\n"
+        "    - {match_re: {alertname: 'Model('}, action: declare, severity: sev1}\n"
+    )
+    regex = run("serve", env=env)
+    assert regex.returncode == 2 and "Traceback" not in regex.stderr
+    assert "alerts.rules.1.match_re: alertname: 'Model(' is not a regular expression" in (
+        regex.stderr
+    )
+    config.write_text("alerts:\n  rules:\n    - {action: propose, playbook: hallucination}\n")
+    missing = run("serve", env=env)
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr
+    assert "alerts.rules.0.playbook: 'hallucination' is not a playbook" in missing.stderr
+    check = run("playbooks", "check", env={"WARROOM_CONFIG": str(config)})
+    assert check.returncode == 1
+    assert "alerts.rules.0.playbook: 'hallucination' is not a playbook" in check.stderr
+
+
 def test_glossary_export_prints_shipped_and_added_terms_as_a_glossary_file(
     tmp_path: Path,
 ) -> None:

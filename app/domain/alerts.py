@@ -31,6 +31,11 @@ class Alert:
     group_key: str | None = None  # Alertmanager's groupKey: alerts notified together
 
 
+class AlertsNotTaken(Exception):
+    """The intake could not take these alerts now (the database is down, say): the webhook
+    answers 503 so that the sender tries again later."""
+
+
 @dataclass(frozen=True)
 class Rule:
     """One rule: labels equal (`match`) and labels matching regular expressions (`match_re`)."""

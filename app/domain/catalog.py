@@ -137,6 +137,17 @@ class Catalog:
     def downstream(self, key: str) -> list[System]:
         return [self.systems[k] for k in self.dependants(key)]
 
+    def ancestors(self, key: str) -> set[str]:
+        """Everything `key` depends on, transitively (not `key` itself)."""
+        seen: set[str] = set()
+        queue = deque(self.systems[key].depends_on if key in self.systems else ())
+        while queue:
+            upstream = queue.popleft()
+            if upstream not in seen and upstream in self.systems:
+                seen.add(upstream)
+                queue.extend(self.systems[upstream].depends_on)
+        return seen
+
     def blast_radius(self, affected: Iterable[str]) -> BlastRadius:
         """The named systems, everything downstream of them, and the functions they serve."""
         named = [self.systems[k] for k in dict.fromkeys(affected) if k in self.systems]

@@ -7,6 +7,8 @@ from app.domain.roles import COMMANDER
 from app.domain.severity import Severity
 from app.domain.status import Status
 
+BOT_ACTOR = "warroom"  # what Warroom itself did (an automatic update, a declaration from an alert)
+
 
 @dataclass(frozen=True)
 class RoleSlot:

@@ -88,3 +88,12 @@ def clean_text(text: str, *, multiline: bool = False) -> str:
     stay in a multi-line field and become spaces in a one-line one. Applied where commands
     and form values are read, so everything behind that edge gets clean text."""
     return text.replace("\r\n", "\n").translate(_MULTILINE if multiline else _ONE_LINE)
+
+
+def link(url: str | None, label: str) -> str:
+    """`<url|label>` for an http(s) URL with nothing in it that could end the link early;
+    otherwise the label alone. Both come from outside (alerts), so both are escaped."""
+    shown = escape(label).replace("|", "¦")
+    if not url or not url.startswith(("https://", "http://")) or any(c in url for c in "<>| \n"):
+        return shown
+    return f"<{escape(url)}|{shown}>"

@@ -38,6 +38,11 @@ class Incident(SQLModel, table=True):
     topic: str | None = None  # last topic set, so unchanged topics are not set again
     announcement_channel_id: str | None = None
     announcement_ts: str | None = None
+    # How it was found, for time-to-detect: a person's user ID, or "alert:<source>".
+    detected_by: str = Field(default="person", sa_column_kwargs={"server_default": "person"})
+    detected_at: datetime | None = _time(nullable=True)
+    started_at: datetime | None = _time(nullable=True)  # when the problem began, if known
+    alerts_outbox_id: int | None = None  # the row that posted its "alerts" message
 
     @property
     def ref(self) -> str:
@@ -409,3 +414,45 @@ class GlossaryTerm(SQLModel, table=True):
     added_at: datetime = _time()
     updated_by: str | None = None
     updated_at: datetime | None = _time(nullable=True)
+
+
+class AlertLink(SQLModel, table=True):
+    """An alert Warroom has seen, and what it led to: repeats are folded in by its key."""
+
+    __tablename__ = "alert_links"
+
+    key: str = Field(primary_key=True)  # "<source>:<fingerprint or dedup_key>"
+    incident_id: int | None = Field(default=None, foreign_key="incidents.id", index=True)
+    proposal_id: int | None = Field(default=None, index=True)
+    how: str  # declared | attached | correlated | noted | proposed
+    source: str
+    title: str
+    system: str | None = None
+    severity: str | None = None  # what the rule said
+    playbook: str | None = None
+    status: str  # firing | resolved | acknowledged
+    value: str = ""
+    url: str | None = None
+    started_at: datetime | None = _time(nullable=True)
+    first_seen_at: datetime = _time()
+    last_seen_at: datetime = _time()
+    fired: int = 1  # times it began firing (a new startsAt, or a trigger after a resolve)
+
+
+class AlertProposal(SQLModel, table=True):
+    """An alert proposed as an incident in the triage channel, until someone settles it."""
+
+    __tablename__ = "alert_proposals"
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_key: str = Field(index=True)
+    system: str | None = Field(default=None, index=True)
+    severity: str
+    playbook: str | None = None
+    detected_at: datetime = _time()
+    status: str = Field(default="open", index=True)  # open | declared | attached | dismissed
+    settled_by: str | None = None
+    settled_at: datetime | None = _time(nullable=True)
+    reason: str = ""
+    incident_id: int | None = None
+    message_outbox_id: int | None = None  # the row that posted it, so it can be redrawn

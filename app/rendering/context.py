@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from app.domain.durations import humanize
-from app.domain.incident import IncidentSnapshot
+from app.domain.incident import BOT_ACTOR, IncidentSnapshot
 from app.domain.roles import Role
 from app.domain.status import Status
 from app.domain.text import mention
@@ -22,6 +22,11 @@ def slack_date(moment: datetime) -> Markup:
 
 def person(user_id: str | None, missing: str = "unassigned") -> Markup:
     return Markup(mention(user_id)) if user_id else Markup(f"_{missing}_")
+
+
+def declarer(user_id: str) -> Markup:
+    """Who declared it: a person, or Warroom itself on an alert's word."""
+    return Markup("Warroom, from an alert") if user_id == BOT_ACTOR else person(user_id)
 
 
 @dataclass(frozen=True)
@@ -80,7 +85,7 @@ def incident_view(
         summary=incident.summary,
         commander=person(incident.commander),
         comms=person(incident.holder("comms")),
-        declared_by=person(incident.declared_by),
+        declared_by=declarer(incident.declared_by),
         declared_at=slack_date(incident.declared_at),
         channel=channel_link(incident),
         roles=[

@@ -15,9 +15,11 @@ from sqlmodel import Session, col, select
 
 from app.clock import Clock
 from app.config import SHIPPED_TEMPLATES, WarroomConfig
+from app.domain.alert_rules import RuleBook
 from app.domain.audiences import AudienceList
 from app.domain.catalog import Catalog
 from app.domain.glossary import Glossary
+from app.domain.incident import BOT_ACTOR as BOT_ACTOR  # re-exported for the use cases
 from app.domain.permissions import Publishers
 from app.domain.playbooks import Playbook
 from app.domain.roles import RoleCatalog
@@ -30,7 +32,6 @@ from app.rendering.templates import TemplateRenderer
 from app.services.outbox_messages import Said, Text
 from app.services.publishers import NoUserGroups, UserGroups, everyone_who_publishes
 
-BOT_ACTOR = "warroom"
 RECENT_HOME_VIEWERS = timedelta(days=7)  # refreshed on changes; others see it on next open
 
 
@@ -67,6 +68,7 @@ class ServiceContext:
         self.admins: frozenset[str] = frozenset(self.config.admins)
         self.publishers: Publishers = self.config.publisher_list()
         self.catalog: Catalog = self.config.catalog_model()
+        self.alert_rules: RuleBook = self.config.alert_rules()
         self.templates = TemplateRenderer(self.templates_dir)
         self.approvals = ApprovalBook(self.templates_dir)
 
@@ -111,7 +113,9 @@ class Unit:
         sequence_key: str | None = None,
         depends_on: int | None = None,
         supersede_key: str | None = None,
+        delay: timedelta | None = None,
     ) -> OutboxMessage:
+        """`delay`: not before now + delay (edits coalesce: a newer one supersedes it)."""
         row = OutboxMessage(
             incident_id=incident_id,
             op=op.value,
@@ -120,7 +124,7 @@ class Unit:
             sequence_key=sequence_key,
             depends_on=depends_on,
             supersede_key=supersede_key,
-            not_before=self.now,
+            not_before=self.now + delay if delay else self.now,
             created_at=self.now,
         )
         self.session.add(row)

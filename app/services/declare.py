@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from app.domain.channel_names import incident_channel_name
 from app.domain.errors import InvalidInput
 from app.domain.roles import COMMANDER
 from app.domain.status import Status
 from app.persistence.tables import Incident, RoleAssignment, StatusMilestone
-from app.services import cadence, impact, playbooks
+from app.services import alert_views, cadence, impact, playbooks
 from app.services import outbox_messages as said
-from app.services.context import Op, ServiceContext, Unit
+from app.services.context import BOT_ACTOR, Op, ServiceContext, Unit
 
 MAX_TITLE = 150
 
@@ -28,6 +29,14 @@ class Declaration:
     response_url: str | None = None
     systems: tuple[str, ...] = ()  # affected catalog systems
     playbook: str | None = None  # named; else the first affected system's, if any
+    started_at: datetime | None = None  # when the problem began (an alert's startsAt)
+    detected_at: datetime | None = None  # when it was noticed; None: now
+    detected_by: str | None = None  # "alert:<source>"; None: the declarer
+
+    @property
+    def by_alert(self) -> bool:
+        """Declared by Warroom from an alert: nobody commands it until someone takes it."""
+        return self.declared_by == BOT_ACTOR
 
 
 @dataclass(frozen=True)
@@ -58,51 +67,62 @@ def clean_title(title: str) -> str:
 
 
 def declare_incident(ctx: ServiceContext, d: Declaration) -> Declared:
+    with ctx.unit() as unit:
+        return declare_in(ctx, unit, d)
+
+
+def declare_in(ctx: ServiceContext, unit: Unit, d: Declaration) -> Declared:
+    """Declare inside a use case's transaction (the alert intake declares beside its links)."""
     severity = ctx.severities.get(d.severity)
     title = clean_title(d.title)
     systems = [s.key for s in ctx.catalog.systems_named(d.systems)] if d.systems else []
     named = playbooks.playbook_named(ctx, d.playbook) if d.playbook else None
     playbook = named or playbooks.from_catalog(ctx, systems)
-    with ctx.unit() as unit:
-        incident = Incident(
-            title=title,
-            severity=severity.key,
-            status=Status.INVESTIGATING.value,
-            private=d.private,
-            affected=d.affected.strip(),
-            impact=d.impact.strip(),
-            declared_by=d.declared_by,
-            declared_at=unit.now,
-            updated_at=unit.now,
-            declared_from_channel=d.from_channel,
-        )
-        unit.session.add(incident)
-        unit.session.flush()
-        assert incident.id is not None
-        incident.channel_name = incident_channel_name(incident.id, title)
-        _record_start(unit, incident)
-        cadence.start(ctx, unit, incident)
-        _plan_slack_steps(ctx, unit, incident, d.response_url)
-        impact.store(unit, incident, systems, d.declared_by)
-        if playbook is not None:
-            playbooks.record(ctx, unit, incident, playbook, d.declared_by)
-        return Declared(incident.id, incident.channel_name, severity.key, tuple(systems))
+    incident = Incident(
+        title=title,
+        severity=severity.key,
+        status=Status.INVESTIGATING.value,
+        private=d.private,
+        affected=d.affected.strip(),
+        impact=d.impact.strip(),
+        declared_by=d.declared_by,
+        declared_at=unit.now,
+        updated_at=unit.now,
+        declared_from_channel=d.from_channel,
+        detected_by=d.detected_by or d.declared_by,
+        detected_at=d.detected_at or unit.now,
+        started_at=d.started_at,
+    )
+    unit.session.add(incident)
+    unit.session.flush()
+    assert incident.id is not None
+    incident.channel_name = incident_channel_name(incident.id, title)
+    _record_start(unit, incident, commander=not d.by_alert)
+    cadence.start(ctx, unit, incident)
+    _plan_slack_steps(ctx, unit, incident, d.response_url, by_alert=d.by_alert)
+    impact.store(unit, incident, systems, d.declared_by)
+    alert_views.offer_attach(ctx, unit, systems)
+    if playbook is not None:
+        playbooks.record(ctx, unit, incident, playbook, d.declared_by)
+    return Declared(incident.id, incident.channel_name, severity.key, tuple(systems))
 
 
-def _record_start(unit: Unit, incident: Incident) -> None:
+def _record_start(unit: Unit, incident: Incident, *, commander: bool) -> None:
+    """The declarer commands; an incident declared from an alert waits for someone to take it."""
     assert incident.id is not None
     unit.session.add(
         StatusMilestone(incident_id=incident.id, status=incident.status, reached_at=unit.now)
     )
-    unit.session.add(
-        RoleAssignment(
-            incident_id=incident.id,
-            role=COMMANDER,
-            user_id=incident.declared_by,
-            assigned_by=incident.declared_by,
-            started_at=unit.now,
+    if commander:
+        unit.session.add(
+            RoleAssignment(
+                incident_id=incident.id,
+                role=COMMANDER,
+                user_id=incident.declared_by,
+                assigned_by=incident.declared_by,
+                started_at=unit.now,
+            )
         )
-    )
     unit.log(
         incident.id,
         incident.declared_by,
@@ -113,14 +133,20 @@ def _record_start(unit: Unit, incident: Incident) -> None:
 
 
 def _plan_slack_steps(
-    ctx: ServiceContext, unit: Unit, incident: Incident, response_url: str | None
+    ctx: ServiceContext,
+    unit: Unit,
+    incident: Incident,
+    response_url: str | None,
+    *,
+    by_alert: bool = False,
 ) -> None:
     """Channel first; then invite, topic, kickoff (pinned as soon as it is posted),
     announcement and reply run side by side."""
     assert incident.id is not None
     number = incident.id
     channel = unit.say(Op.CREATE_CHANNEL, incident_id=number)
-    unit.say(Op.INVITE, incident_id=number, payload={"users": [incident.declared_by]})
+    if not by_alert:  # nobody to invite or answer: the owners are asked once it exists
+        unit.say(Op.INVITE, incident_id=number, payload={"users": [incident.declared_by]})
     unit.refresh(number)
     kickoff = unit.post_in_incident(number, said.Kickoff())
     kickoff.payload = {**kickoff.payload, "record_as": "kickoff", "pin": True}
@@ -133,6 +159,8 @@ def _plan_slack_steps(
             depends_on=channel.id,  # it links to the channel
             sequence_key=f"channel:{ctx.config.announcements_channel}",
         )
+    if by_alert:
+        return
     unit.say(
         Op.RESPOND,
         incident_id=number,

@@ -21,7 +21,7 @@ from app.domain.text import escape, redact
 from app.persistence.tables import Incident, OutboxMessage
 from app.services import faults, rollback_moves, timeline
 from app.services import outbox_messages as said
-from app.services.context import Op, ServiceContext, Unit
+from app.services.context import BOT_ACTOR, Op, ServiceContext, Unit
 from app.services.home import HomeData, home_data
 from app.services.lookup import current_holders, snapshot
 
@@ -403,6 +403,8 @@ def _tell_who_can_act(unit: Unit, row: OutboxMessage, work: Work, error: str) ->
     if incident_id is None:
         return
     if row.op == Op.CREATE_CHANNEL.value and work.incident is not None:
+        if work.incident.declared_by == BOT_ACTOR:  # declared from an alert: no one to DM
+            return  # the row gives up and its fault is recorded; nobody to tell by DM
         unit.direct_message(incident_id, work.incident.declared_by, said.ChannelFailed(error))
     elif row.channel is None and faults.note(unit, _where(row), GiveUp(error), incident_id):
         commander = current_holders(unit.session, incident_id).get(COMMANDER)

@@ -21,8 +21,8 @@ from app.domain.catalog import BlastRadius, System, suggested_rank
 from app.domain.errors import InvalidInput
 from app.integrations.registry import RegistryError
 from app.persistence.tables import AffectedSystem, Incident
+from app.services import alert_views, roles
 from app.services import outbox_messages as said
-from app.services import roles
 from app.services.context import BOT_ACTOR, Op, ServiceContext, Unit
 from app.services.lookup import current_holders, incident_in_channel
 
@@ -111,6 +111,7 @@ def record(
     added = store(unit, incident, keys, actor)
     if added:
         act_on_radius(ctx, unit, incident, added, actor, lookups)
+        alert_views.offer_attach(ctx, unit, added)
     return added
 
 

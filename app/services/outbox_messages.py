@@ -11,7 +11,7 @@ version, so rows written before are recognised as undeliverable rather than misr
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, ClassVar
 
 
@@ -253,6 +253,98 @@ class HypothesisMoved(Said):
     by: str
 
 
+@dataclass(frozen=True)
+class AlertLine:
+    """One alert as an incident's alerts message shows it."""
+
+    key: str  # the link's key: what a Split button names
+    title: str
+    source: str
+    status: str  # firing | resolved | acknowledged
+    how: str  # declared | attached | correlated | noted
+    fired: int
+    value: str = ""
+    system: str | None = None
+    url: str | None = None
+    since: str | None = None  # ISO 8601: when it (last) began firing
+
+
+@dataclass(frozen=True)
+class AlertsShown(Said):
+    """An incident's alerts, one message edited in place as they repeat, resolve and join."""
+
+    KIND = "alerts"
+    lines: list[AlertLine]
+    firing: int  # of all linked alerts, shown or not
+    total: int
+
+    def __post_init__(self) -> None:  # read back from the outbox, the lines are mappings
+        lines = [a if isinstance(a, AlertLine) else AlertLine(**a) for a in self.lines]
+        object.__setattr__(self, "lines", lines)
+
+
+@dataclass(frozen=True)
+class OpenIncidentChoice:
+    number: int
+    title: str
+
+
+@dataclass(frozen=True)
+class AlertProposed(Said):
+    """An alert proposed as an incident in the triage channel, redrawn once settled."""
+
+    KIND = "alert_proposed"
+    proposal_id: int
+    title: str
+    source: str
+    severity: str
+    radius: str  # one line: systems and business functions it reaches
+    status: str  # open | declared | attached | dismissed
+    value: str = ""
+    description: str = ""
+    system: str | None = None
+    url: str | None = None
+    playbook: str | None = None
+    attach_to: list[OpenIncidentChoice] = field(default_factory=list)  # same system, open
+    repeats: int = 0  # further alerts folded into it
+    settled_by: str | None = None
+    reason: str = ""
+    incident_ref: str | None = None
+
+    def __post_init__(self) -> None:
+        choices = [
+            c if isinstance(c, OpenIncidentChoice) else OpenIncidentChoice(**c)
+            for c in self.attach_to
+        ]
+        object.__setattr__(self, "attach_to", choices)
+
+
+@dataclass(frozen=True)
+class AlertNoted(Said):
+    """A `note` alert with no open incident of its system: said in the triage channel."""
+
+    KIND = "alert_noted"
+    title: str
+    source: str
+    status: str
+    value: str = ""
+    system: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class CommandWanted(Said):
+    """An incident declared from an alert: nobody commands it until someone presses Take."""
+
+    KIND = "command_wanted"
+    incident_id: int
+    ref: str
+    title: str
+    owners: list[str]  # people asked (user IDs)
+    in_triage: bool = False  # the copy in the triage channel links to the incident channel
+    taken_by: str | None = None
+
+
 KINDS: dict[str, type[Said]] = {
     kind.KIND: kind
     for kind in (
@@ -277,6 +369,10 @@ KINDS: dict[str, type[Said]] = {
         ChecklistShown,
         EvidenceRecorded,
         HypothesisMoved,
+        AlertsShown,
+        AlertProposed,
+        AlertNoted,
+        CommandWanted,
     )
 }
 

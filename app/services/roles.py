@@ -21,6 +21,7 @@ from app.domain.roles import COMMANDER, COMMS, Role
 from app.domain.text import mention
 from app.persistence.tables import Incident, RoleAssignment
 from app.services import outbox_messages as said
+from app.services.alert_views import redraw_command_calls
 from app.services.context import Op, ServiceContext, Unit
 from app.services.lookup import current_holders, incident_in_channel, role_history, snapshot
 
@@ -66,6 +67,8 @@ def assign_role(
         )
         unit.session.flush()
         _announce_assignment(unit, incident, role, user_id, previous, actor)
+        if role.key == COMMANDER and previous is None:  # a call to take command is answered
+            redraw_command_calls(unit, incident.id, user_id)
         return RoleChange(incident.ref, role.key, user_id, previous)
 
 

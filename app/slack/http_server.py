@@ -1,12 +1,14 @@
-"""HTTP mode: Starlette on uvicorn, serving POST /slack/events and GET /healthz.
+"""HTTP mode: Starlette on uvicorn, serving POST /slack/events, GET /healthz, and the routes
+that are not Slack's (app/web/) on the same port.
 
-Every POST passes the request guard (size, time, signature, shape, replay) before Bolt sees it.
+Every POST to /slack/events passes the request guard (size, time, signature, shape, replay)
+before Bolt sees it.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
 import uvicorn
@@ -14,11 +16,12 @@ from slack_bolt.adapter.starlette.async_handler import to_starlette_response
 from slack_bolt.async_app import AsyncApp
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
 from app.slack.ack_gate import CONTEXT_KEY, AckGate
 from app.slack.request_guard import Arrival, Refused, RequestGuard
+from app.web.site import healthz_route
 
 
 def build_asgi(
@@ -29,7 +32,9 @@ def build_asgi(
     gate: AckGate | None = None,
     *,
     guard: RequestGuard,
+    routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
+    """`routes`: the non-Slack routes (alerts, …) served on the same port."""
     gate = gate or AckGate()
 
     async def slack_events(request: Request) -> Response:
@@ -48,10 +53,6 @@ def build_asgi(
         finally:
             await gate.acked(token)
 
-    async def healthz(request: Request) -> Response:
-        ok = await healthy()
-        return JSONResponse({"ok": ok}, status_code=200 if ok else 503)
-
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if on_start:
@@ -63,7 +64,8 @@ def build_asgi(
     return Starlette(
         routes=[
             Route("/slack/events", slack_events, methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
+            healthz_route(healthy),
+            *routes,
         ],
         lifespan=lifespan,
     )

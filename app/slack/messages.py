@@ -12,7 +12,7 @@ from app.domain.severity import SeverityScale
 from app.rendering.context import incident_view, person, role_view
 from app.rendering.templates import TemplateRenderer
 from app.services import outbox_messages as said
-from app.slack.blocks import impact, notices, playbooks
+from app.slack.blocks import alerts, impact, notices, playbooks
 from app.slack.blocks import incident as standing
 from app.slack.blocks.common import Message, fallback, section, sections
 from app.slack.blocks.decisions import decision_made, decision_message
@@ -56,14 +56,24 @@ class MessageBook:
             said.ChecklistShown: lambda i, m: playbooks.checklist_message(m),
             said.EvidenceRecorded: lambda i, m: playbooks.evidence_recorded(m),
             said.HypothesisMoved: lambda i, m: playbooks.hypothesis_moved(m),
+            said.AlertsShown: lambda i, m: alerts.alerts_message(m),
+            said.CommandWanted: alerts.command_wanted,
         }
-        missing = set(said.KINDS.values()) - set(self._renderers) - {said.Text}
+        # Said in the triage channel, about no incident (yet).
+        self._standalone: dict[type[said.Said], Callable[[Any], Message]] = {
+            said.AlertProposed: lambda m: alerts.proposal_message(m, severities),
+            said.AlertNoted: alerts.alert_noted,
+        }
+        known = set(self._renderers) | set(self._standalone) | {said.Text}
+        missing = set(said.KINDS.values()) - known
         if missing:  # a kind added without a renderer stops start-up, not a live incident
             raise RuntimeError(f"no renderer for {sorted(k.KIND for k in missing)}")
 
     def render(self, message: said.Said, incident: IncidentSnapshot | None) -> Message:
         if isinstance(message, said.Text):  # already rendered from a template
             return rendered(message.text)
+        if type(message) in self._standalone:
+            return self._standalone[type(message)](message)
         if incident is None:
             raise ValueError(f"a {message.KIND!r} message needs its incident")
         return self._renderers[type(message)](incident, message)

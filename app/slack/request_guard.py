@@ -2,10 +2,9 @@
 
 In order, each step trusting only what the steps before it checked:
 
-1. Size and time. A Content-Length over the limit is refused before the body is read; the
-   body is then read as it arrives and cut off past the limit (413) or past the deadline (408).
-   Nothing bigger than the limit is buffered, and a slow client holds its own socket, nothing
-   more.
+1. Size and time (app/web/refusals.py, shared with the alert webhooks): a Content-Length over
+   the limit is refused before the body is read; the body is then read as it arrives and cut
+   off past the limit (413) or past the deadline (408).
 2. The signature (401). Nothing unsigned is parsed. Only now does the request count as one
    waiting for its ack (see http_server).
 3. The shape (400): UTF-8, and what Bolt makes of it is a JSON object.
@@ -21,10 +20,8 @@ header, the signature or a URL.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,13 +30,14 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from slack_bolt.async_app import AsyncBoltRequest
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import Response
 
 from app.slack.replays import ReplayMemory
 from app.slack.signatures import WINDOW, BadSignature, Signature, verify
+from app.web.refusals import Refused, read_body, refusal
 
-log = logging.getLogger(__name__)
+__all__ = ["Arrival", "EdgeLimits", "Refused", "RequestGuard", "slack_payload"]
 
 MAX_BODY = 1 << 20  # bytes; Slack's payloads are well under this
 BODY_DEADLINE = 10.0  # seconds for a whole body to arrive, from the request's headers
@@ -51,14 +49,6 @@ class EdgeLimits:
     max_body: int = MAX_BODY
     body_deadline: float = BODY_DEADLINE
     window: int = WINDOW  # seconds a signature stays good, and is remembered
-
-
-class Refused(Exception):
-    """A request turned away at the edge; `close` ends the connection (its body is unread)."""
-
-    def __init__(self, status: int, reason: str, size: int, *, close: bool = False) -> None:
-        super().__init__(reason)
-        self.status, self.reason, self.size, self.close = status, reason, size, close
 
 
 @dataclass(frozen=True)
@@ -111,40 +101,10 @@ class RequestGuard:
         return bolt_request
 
     def refusal(self, request: Request, refused: Refused) -> Response:
-        log.log(
-            logging.WARNING if refused.status >= 500 else logging.INFO,
-            "refused %s %s with %d: %s (%d bytes)",
-            request.method,
-            request.url.path,
-            refused.status,
-            refused.reason,
-            refused.size,
-        )
-        return Response(
-            b"" if refused.status == 200 else refused.reason.encode(),
-            status_code=refused.status,
-            media_type="text/plain",
-            headers={"connection": "close"} if refused.close else None,
-        )
+        return refusal(request, refused)
 
     async def _body(self, request: Request) -> bytes:
-        limit = self.limits.max_body
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise Refused(413, f"body over {limit} bytes", int(declared), close=True)
-        body = bytearray()
-        try:
-            async with asyncio.timeout(self.limits.body_deadline):
-                async for chunk in request.stream():
-                    body += chunk
-                    if len(body) > limit:
-                        raise Refused(413, f"body over {limit} bytes", len(body), close=True)
-        except TimeoutError:
-            deadline = self.limits.body_deadline
-            raise Refused(408, f"body not in after {deadline:g} s", len(body), close=True) from None
-        except ClientDisconnect:
-            raise Refused(400, "client left before the body was in", len(body)) from None
-        return bytes(body)
+        return await read_body(request, self.limits.max_body, self.limits.body_deadline)
 
     def _parsed(
         self, request: Request, arrival: Arrival, context: dict[str, Any]

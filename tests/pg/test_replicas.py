@@ -151,8 +151,17 @@ async def test_notes_recorded_on_both_replicas_reach_the_channel_in_order_despit
     a.fake.fail_next("chat.postMessage", status=503)  # the first note must wait and retry
     for n, text in enumerate(notes):  # each replica's scheduler is woken by its own writes
         await (a, b)[n % 2].command(f"note {text}", channel=channel)
+        await _noted(a, n + 1)  # recorded after the ack: the next note is typed after it
     await settle_all(a, b)
 
     posted = [m.text for m in a.fake.messages(channel) if "finding" in m.text]
     order = [n for text in posted for n, note in enumerate(notes, 1) if note in text]
     assert order == [1, 2, 3, 4]
+
+
+async def _noted(replica: Replica, count: int) -> None:
+    """Until `count` notes are in the timeline (a person types the next one after seeing it)."""
+    deadline = asyncio.get_running_loop().time() + 10
+    while len([e for e in replica.rows(TimelineEntry) if e.kind == "note"]) < count:
+        assert asyncio.get_running_loop().time() < deadline, "the note was never recorded"
+        await asyncio.sleep(0.01)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import MISSING, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -76,12 +76,54 @@ OVERRIDES: dict[type[said.Said], dict[str, Any]] = {
         "note": "",
     },
     said.HypothesisMoved: {"number": 2, "status": "confirmed", "outcome": "nulls since 02:00"},
+    said.AlertsShown: {
+        "lines": [
+            said.AlertLine(
+                "alertmanager:1", "PSI <!channel>", "alertmanager", "firing", "declared", 2
+            ),
+            said.AlertLine(
+                "alertmanager:2",
+                "Scores stale",
+                "alertmanager",
+                "firing",
+                "correlated",
+                1,
+                "0.4 & rising",
+                "churn-model",
+                "https://prom.example.com/g?x=1|<!here>",
+                "2026-11-30T02:10:00+00:00",
+            ),
+        ],
+        "firing": 2,
+        "total": 2,
+    },
+    said.AlertProposed: {
+        "proposal_id": 3,
+        "title": "Drift <!channel>",
+        "source": "events",
+        "severity": "sev2",
+        "radius": "Blast radius: 2 systems; Fraud & risk",
+        "status": "open",
+        "attach_to": [said.OpenIncidentChoice(4, "Feature store down")],
+    },
+    said.AlertNoted: {"title": "Latency <!here>", "source": "grafana", "status": "firing"},
+    said.CommandWanted: {
+        "incident_id": 1,
+        "ref": "INC-1",
+        "title": "Precision drop <!channel>",
+        "owners": ["U0ML00001"],
+    },
 }
 
 
 def sample(kind: type[said.Said]) -> said.Said:
     values = {**SAMPLE_VALUES, **OVERRIDES.get(kind, {})}
-    return kind(**{f.name: values[f.name] for f in fields(kind)})
+    given = [f for f in fields(kind) if f.name in values or not _has_default(f)]
+    return kind(**{f.name: values[f.name] for f in given})
+
+
+def _has_default(f: Any) -> bool:
+    return f.default is not MISSING or f.default_factory is not MISSING
 
 
 @pytest.fixture

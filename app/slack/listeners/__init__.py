@@ -4,6 +4,7 @@ from slack_bolt.async_app import AsyncApp
 
 from app.slack.deps import SlackDeps
 from app.slack.listeners import (
+    alerts,
     commands,
     decisions,
     errors,
@@ -25,4 +26,5 @@ def register_all(app: AsyncApp, deps: SlackDeps) -> None:
     events.register(app, deps)
     impact.register(app, deps)
     playbooks.register(app, deps)
+    alerts.register(app, deps)
     errors.register(app, deps)
