@@ -15,12 +15,12 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from app.alert_intake_runtime import alert_receiver
+from app.alias_mover import AliasMover
 from app.clock import Clock, SystemClock
 from app.config import ConfigError, Settings, WarroomConfig, load_config
 from app.domain.alerts import Alert
 from app.domain.playbooks import Playbook
 from app.glossary_file import load_glossary
-from app.integrations.alias_mover import AliasMover
 from app.integrations.mlflow_registry import MlflowRegistry
 from app.integrations.registry import ModelRegistry, RegistryError
 from app.persistence.engine import Database, make_engine

@@ -14,6 +14,7 @@ from tests.fakes.slack_api import FakeSlack
 from tests.harness import Warroom
 from tests.manifest import manifest_bot_scopes
 from tests.mlflow_server import MlflowSeeder, MlflowServer, mlflow_executable
+from tests.served import Served
 
 
 @pytest.fixture
@@ -111,3 +112,14 @@ def start_alertmanager(alertmanager_bin: str, tmp_path: Path) -> Iterator[StartA
     yield start
     for manager in started:
         manager.stop()
+
+
+@pytest.fixture
+def served() -> Iterator[list[Served]]:
+    """Every process a test starts is killed at its end, whatever happened."""
+    started: list[Served] = []
+    yield started
+    for s in started:
+        if s.process.poll() is None:
+            s.process.kill()
+            s.process.wait(10)

@@ -5,7 +5,6 @@ message naming it; and no token ever reaches the log."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import Path
@@ -27,17 +26,6 @@ from tests.served import (
     unreachable_env,
     wait_healthy,
 )
-
-
-@pytest.fixture
-def served() -> Iterator[list[Served]]:
-    """Every process a test starts is killed at its end, whatever happened."""
-    started: list[Served] = []
-    yield started
-    for s in started:
-        if s.process.poll() is None:
-            s.process.kill()
-            s.process.wait(10)
 
 
 def logged_at(line: str) -> datetime:

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.alert_bodies import alertmanager, event
 from tests.fakes.slack_api import FakeSlack
@@ -18,16 +16,6 @@ from tests.served import Served, fake_env, wait_healthy
 from tests.test_cli import run
 
 TOKEN = "alerts-token-5b0c1e7d9a"
-
-
-@pytest.fixture
-def served() -> Iterator[list[Served]]:
-    started: list[Served] = []
-    yield started
-    for s in started:
-        if s.process.poll() is None:
-            s.process.kill()
-            s.process.wait(10)
 
 
 def listening(port: int) -> bool:

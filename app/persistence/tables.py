@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 from app.domain.decisions import DecisionStatus
@@ -43,6 +44,7 @@ class Incident(SQLModel, table=True):
     detected_at: datetime | None = _time(nullable=True)
     started_at: datetime | None = _time(nullable=True)  # when the problem began, if known
     alerts_outbox_id: int | None = None  # the row that posted its "alerts" message
+    drill: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})  # exercise
 
     @property
     def ref(self) -> str:

@@ -11,11 +11,11 @@ from sqlmodel import Session, col, select
 
 from app.domain.errors import FormProblem, InvalidInput, NotFound
 from app.domain.status import Status
-from app.domain.text import clean_text, mention, truncate
+from app.domain.text import clean_text, mention
 from app.persistence.tables import AlertLink, AlertProposal, Incident
 from app.services.alert_views import redraw_proposal, show_alerts
 from app.services.context import ServiceContext, Unit
-from app.services.declare import MAX_TITLE, Declaration, declare_in
+from app.services.declare import declare_in, from_alert
 
 MAX_REASON = 300
 
@@ -57,21 +57,19 @@ def declare_proposed(
         if isinstance(proposal, Settled):
             return proposal
         alert = _alert(unit.session, proposal)
-        system = proposal.system if proposal.system in ctx.catalog.systems else None
+        playbook = proposal.playbook if proposal.playbook in ctx.playbooks else None
         declared = declare_in(
             ctx,
             unit,
-            Declaration(
-                title=truncate(" ".join(alert.title.split()), MAX_TITLE) or alert.key,
-                severity=proposal.severity,
-                declared_by=user,
+            from_alert(
+                alert,
+                proposal.severity,
+                user,
+                playbook=playbook,
+                detected_at=proposal.detected_at,
+                known_systems=ctx.catalog.systems,
                 from_channel=from_channel,
                 response_url=response_url,
-                systems=(system,) if system else (),
-                playbook=proposal.playbook if proposal.playbook in ctx.playbooks else None,
-                started_at=alert.started_at,
-                detected_at=proposal.detected_at,
-                detected_by=f"alert:{alert.source}",
             ),
         )
         incident = unit.session.get(Incident, declared.number)

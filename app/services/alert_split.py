@@ -15,12 +15,11 @@ from sqlmodel import select
 from app.domain.errors import InvalidInput, NotFound
 from app.domain.permissions import ensure_may_manage
 from app.domain.roles import COMMANDER
-from app.domain.text import truncate
 from app.persistence.tables import AlertLink, Incident
 from app.services.alert_views import show_alerts
 from app.services.command import command_owners, ensure_may_take_command
 from app.services.context import ServiceContext
-from app.services.declare import MAX_TITLE, Declaration, declare_in
+from app.services.declare import declare_in, from_alert
 from app.services.impact import affected_keys
 from app.services.lookup import current_holders
 
@@ -64,21 +63,19 @@ def split_alert(ctx: ServiceContext, key: str, user: str, response_url: str | No
                 f"{original.ref} was declared for this alert, so it stays there; split off "
                 "the alerts that joined it."
             )
-        system = link.system if link.system in ctx.catalog.systems else None
+        playbook = link.playbook if link.playbook in ctx.playbooks else None
         declared = declare_in(
             ctx,
             unit,
-            Declaration(
-                title=truncate(" ".join(link.title.split()), MAX_TITLE) or link.key,
-                severity=_severity(ctx, link),
-                declared_by=user,
+            from_alert(
+                link,
+                _severity(ctx, link),
+                user,
+                playbook=playbook,
+                detected_at=link.first_seen_at,
+                known_systems=ctx.catalog.systems,
                 from_channel=original.channel_id,
                 response_url=response_url,
-                systems=(system,) if system else (),
-                playbook=link.playbook if link.playbook in ctx.playbooks else None,
-                started_at=link.started_at,
-                detected_at=link.first_seen_at,
-                detected_by=f"alert:{link.source}",
             ),
         )
         link.incident_id, link.how = declared.number, "declared"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,7 +10,8 @@ from app.domain.channel_names import incident_channel_name
 from app.domain.errors import InvalidInput
 from app.domain.roles import COMMANDER
 from app.domain.status import Status
-from app.persistence.tables import Incident, RoleAssignment, StatusMilestone
+from app.domain.text import truncate
+from app.persistence.tables import AlertLink, Incident, RoleAssignment, StatusMilestone
 from app.services import alert_views, cadence, impact, playbooks
 from app.services import outbox_messages as said
 from app.services.context import BOT_ACTOR, Op, ServiceContext, Unit
@@ -49,6 +51,33 @@ class Declared:
     @property
     def ref(self) -> str:
         return f"INC-{self.number}"
+
+
+def from_alert(
+    link: AlertLink,
+    severity: str,
+    user: str,
+    *,
+    playbook: str | None,
+    detected_at: datetime,
+    known_systems: Collection[str],
+    from_channel: str | None = None,
+    response_url: str | None = None,
+) -> Declaration:
+    """What a person declares from an alert (pressing Declare on a proposal, or Split)."""
+    system = link.system if link.system in known_systems else None
+    return Declaration(
+        title=truncate(" ".join(link.title.split()), MAX_TITLE) or link.key,
+        severity=severity,
+        declared_by=user,
+        from_channel=from_channel,
+        response_url=response_url,
+        systems=(system,) if system else (),
+        playbook=playbook,
+        started_at=link.started_at,
+        detected_at=detected_at,
+        detected_by=f"alert:{link.source}",
+    )
 
 
 def clean_title(title: str) -> str:

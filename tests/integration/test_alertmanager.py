@@ -10,7 +10,7 @@ into it, in the harness's app and in a served `warroom serve --http` process.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -170,16 +170,6 @@ def _logged(room: Warroom, text: str) -> bool:
 
 
 # --- the served process ------------------------------------------------------------------------
-
-
-@pytest.fixture
-def served() -> Iterator[list[Served]]:
-    started: list[Served] = []
-    yield started
-    for s in started:
-        if s.process.poll() is None:
-            s.process.kill()
-            s.process.wait(10)
 
 
 def test_warroom_serve_http_takes_alertmanagers_authenticated_notification(

@@ -57,13 +57,19 @@ def alerts_message(m: said.AlertsShown) -> Message:
     return Message(text=fallback(f"Alerts: {m.firing} firing of {m.total}"), blocks=blocks)
 
 
+def _facts(status: str, title: str, system: str | None, value: str) -> list[str]:
+    """An alert's state, title, system and value, escaped: the start of every alert line."""
+    icon = _STATUS_ICON.get(status, ":large_yellow_circle:")
+    parts = [f"{icon} *{escape(truncate(title, 150))}*"]
+    if system:
+        parts.append(f"`{escape(system)}`")
+    if value:
+        parts.append(escape(truncate(value, 80)))
+    return parts
+
+
 def alert_line(line: said.AlertLine) -> str:
-    icon = _STATUS_ICON.get(line.status, ":large_yellow_circle:")
-    parts = [f"{icon} *{escape(truncate(line.title, 150))}*"]
-    if line.system:
-        parts.append(f"`{escape(line.system)}`")
-    if line.value:
-        parts.append(escape(truncate(line.value, 80)))
+    parts = _facts(line.status, line.title, line.system, line.value)
     if line.fired > 1:
         parts.append(f"fired {line.fired}×")
     if line.since:
@@ -171,13 +177,7 @@ def _settled(m: said.AlertProposed) -> str:
 
 
 def alert_noted(m: said.AlertNoted) -> Message:
-    icon = _STATUS_ICON.get(m.status, ":large_yellow_circle:")
-    parts = [f"{icon} *{escape(truncate(m.title, 150))}*"]
-    if m.system:
-        parts.append(f"`{escape(m.system)}`")
-    if m.value:
-        parts.append(escape(truncate(m.value, 80)))
-    parts.append(link(m.url, m.source))
+    parts = [*_facts(m.status, m.title, m.system, m.value), link(m.url, m.source)]
     text = " · ".join(parts) + ("" if m.status == "firing" else f" ({escape(m.status)})")
     return Message(text=fallback(f"Alert: {escape(m.title)}"), blocks=[section(text)])
 
