@@ -390,3 +390,13 @@ async def test_a_proposal_offers_the_incident_declared_later_on_its_system(room:
     [link] = room.rows(AlertLink)
     assert link.incident_id == 1 and room.rows(AlertProposal)[0].status == "attached"
     assert "ModelFeatureDriftHigh" in room.said(room.incident_channel(1).id, "Alerts:")
+
+
+async def test_a_long_open_incidents_alerts_message_outlives_the_outbox_retention(
+    room: Warroom,
+) -> None:
+    await send(room, "alertmanager", alertmanager(am_alert(value="0.71")))
+    await room.tick(35 * 24 * 60)  # past the outbox's 30 days, the incident still open
+    await send(room, "alertmanager", alertmanager(am_alert(value="0.52")))
+    alerts = room.said(room.incident_channel(1).id, "Alerts:")
+    assert "0.52" in alerts and "0.71" not in alerts  # still edited in place
