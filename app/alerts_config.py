@@ -79,6 +79,9 @@ class AlertsConfig(_Strict):
     storm_window: Annotated[timedelta, BeforeValidator(_duration)] = timedelta(minutes=15)
     rules: list[RuleConfig] = Field(default_factory=list)
     default: DefaultRuleConfig | None = None  # None: propose, at a moderate severity
+    # /alerts/events also takes the token as the body's routing_key (tools that can only be
+    # given a PagerDuty integration key, not a header). Off: only the Authorization header.
+    events_routing_key: bool = False
 
     @field_validator("triage_channel")
     @classmethod

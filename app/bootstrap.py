@@ -94,6 +94,7 @@ class Runtime:
             self.settings.warroom_alerts_token,
             lambda: self.receive_alerts,  # read per request: wiring may come after this
             system_label(self.config),
+            routing_key=self.config.alerts.events_routing_key,
         )
 
     def web_routes(self, edge: AlertEdge | None = None) -> list[BaseRoute]:

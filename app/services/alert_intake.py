@@ -259,8 +259,17 @@ def _join(unit: Unit, link: AlertLink, found: Related) -> str:
     unit.session.flush()
     why = "" if found.how == SAME else f" ({found.how} of what it affects)"
     unit.log(incident.id, BOT_ACTOR, "alert", f"Alert joined{why}: {_described(link)}.")
+    _earliest_start(incident, link)
     views.show_alerts(unit, incident)
     return "attached"
+
+
+def _earliest_start(incident: Incident, link: AlertLink) -> None:
+    """The problem began when its first alert began firing: a joining alert that began
+    earlier moves the incident's start back (time to detect is measured from it)."""
+    began = link.started_at
+    if began is not None and (incident.started_at is None or began < incident.started_at):
+        incident.started_at = began
 
 
 def _declare(

@@ -26,9 +26,11 @@ from sqlmodel import Session, col
 
 from app.config import RetentionConfig
 from app.persistence.tables import (
+    AlertProposal,
     Decision,
     Fault,
     HomeViewer,
+    Incident,
     JobRun,
     OutboxMessage,
     ProcessedEvent,
@@ -64,6 +66,7 @@ def _outbox_is_old(config: RetentionConfig, now: datetime) -> Any:
     outbox = _table(OutboxMessage)
     row, later = outbox.c, outbox.alias("later").c
     asked = _table(Decision).c
+    incident, proposal = _table(Incident).c, _table(AlertProposal).c
     return and_(
         row.status.in_(FINISHED),
         row.sent_at < now - config.outbox,
@@ -71,6 +74,10 @@ def _outbox_is_old(config: RetentionConfig, now: datetime) -> Any:
         # the decision is made, however late: its post is the row the edit depends on).
         not_(exists().where(later.depends_on == row.id)),
         not_(exists().where(asked.message_outbox_id == row.id, asked.status == "pending")),
+        # Likewise an open incident's alerts message and an open proposal: alerts may repeat
+        # for as long as either is open, and each repeat edits the message in place.
+        not_(exists().where(incident.alerts_outbox_id == row.id, incident.status != "resolved")),
+        not_(exists().where(proposal.message_outbox_id == row.id, proposal.status == "open")),
     )
 
 

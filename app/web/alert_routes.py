@@ -13,6 +13,7 @@ In order, each step trusting only what the steps before it checked:
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -43,6 +44,9 @@ class AlertEdge:
     system_label: str = "model"
     max_body: int = MAX_BODY
     body_deadline: float = BODY_DEADLINE
+    # Events API clients that can only be given an integration key (no headers) may present the
+    # token as the body's routing_key instead (`alerts.events_routing_key: true`).
+    routing_key: bool = False
 
 
 def alert_routes(edge: AlertEdge) -> list[BaseRoute]:
@@ -57,7 +61,10 @@ def alert_routes(edge: AlertEdge) -> list[BaseRoute]:
         return _ok(alerts)
 
     async def events(request: Request) -> Response:
-        alerts, size = await _admitted(edge, request, _one_event)
+        keyed = edge.routing_key and "authorization" not in request.headers
+        alerts, size = await (
+            _keyed(edge, request) if keyed else _admitted(edge, request, _one_event)
+        )
         await _hand_over(edge, alerts, size)
         # What PagerDuty answers, so that its clients (which may read dedup_key) work unchanged.
         processed = {"status": "success", "message": "Event processed", "dedup_key": alerts[0].key}
@@ -104,6 +111,30 @@ async def _admitted(
         return parse(body, edge.system_label), len(body)
     except BadPayload as bad:
         raise Refused(400, bad.reason, len(body)) from None
+
+
+async def _keyed(edge: AlertEdge, request: Request) -> tuple[list[Alert], int]:
+    """An event with no Authorization header, its token in `routing_key`. The bounded body is
+    read and its JSON parsed to find the key; nothing else of it is used before the key
+    matches (compared in constant time)."""
+    if not edge.token:
+        raise Refused(404, "Not Found", 0, close=True)
+    body = await read_body(request, edge.max_body, edge.body_deadline)
+    if not hmac.compare_digest(_routing_key(body), edge.token.encode()):
+        raise Refused(401, "missing or wrong routing_key", len(body), close=True)
+    try:
+        return _one_event(body, edge.system_label), len(body)
+    except BadPayload as bad:
+        raise Refused(400, bad.reason, len(body)) from None
+
+
+def _routing_key(body: bytes) -> bytes:
+    try:
+        message = json.loads(body)
+    except ValueError:  # includes invalid UTF-8
+        return b""
+    key = message.get("routing_key") if isinstance(message, dict) else None
+    return key.encode() if isinstance(key, str) else b""
 
 
 def _authorized(header: str | None, token: str) -> bool:

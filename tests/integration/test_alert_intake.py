@@ -390,3 +390,25 @@ async def test_a_proposal_offers_the_incident_declared_later_on_its_system(room:
     [link] = room.rows(AlertLink)
     assert link.incident_id == 1 and room.rows(AlertProposal)[0].status == "attached"
     assert "ModelFeatureDriftHigh" in room.said(room.incident_channel(1).id, "Alerts:")
+
+
+async def test_a_long_open_incidents_alerts_message_outlives_the_outbox_retention(
+    room: Warroom,
+) -> None:
+    await send(room, "alertmanager", alertmanager(am_alert(value="0.71")))
+    await room.tick(35 * 24 * 60)  # past the outbox's 30 days, the incident still open
+    await send(room, "alertmanager", alertmanager(am_alert(value="0.52")))
+    alerts = room.said(room.incident_channel(1).id, "Alerts:")
+    assert "0.52" in alerts and "0.71" not in alerts  # still edited in place
+
+
+async def test_an_earlier_alert_joining_moves_the_start_back(room: Warroom) -> None:
+    await room.command("declare sev2 Online feature store down --affects fs-online")
+    await room.settle()
+    assert room.rows(Incident)[0].started_at is None  # a person noticed: start unknown
+    early = am_alert(fingerprint="e1", starts_at="2026-11-30T01:55:00Z")
+    await send(room, "alertmanager", alertmanager(early))
+    assert room.rows(Incident)[0].started_at == datetime(2026, 11, 30, 1, 55, tzinfo=UTC)
+    later = am_alert(model="churn-model", fingerprint="e2", starts_at="2026-11-30T02:05:00Z")
+    await send(room, "alertmanager", alertmanager(later))
+    assert room.rows(Incident)[0].started_at == datetime(2026, 11, 30, 1, 55, tzinfo=UTC)

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
+from app.config import parse_config
 from app.domain.alerts import Alert, AlertsNotTaken
 from app.web import alert_routes
 from app.web.alert_routes import MAX_BODY
@@ -356,3 +357,35 @@ async def test_a_malformed_body_is_a_400_with_a_one_line_reason(
 async def test_only_post_is_served(room: Warroom, intake: Intake) -> None:
     response = await room.http.get("/alerts/alertmanager", headers=BEARER)
     assert response.status_code == 405
+
+
+# --- the token as the Events API's routing_key -----------------------------------------------
+
+
+async def test_an_events_client_without_headers_may_present_the_token_as_routing_key(
+    fake: FakeSlack, sqlite_url: str
+) -> None:
+    config = parse_config({"alerts": {"events_routing_key": True}})
+    room = await Warroom(fake, sqlite_url, alerts_token=TOKEN, config=config).start()
+    try:
+        recorder = Intake()
+        room.app.receive_alerts = recorder
+        keyed = await post(room, "/alerts/events", {**event(), "routing_key": TOKEN}, headers={})
+        assert keyed.status_code == 202 and keyed.json()["dedup_key"] == "srv01/mysql"
+        assert [a.key for batch in recorder.batches for a in batch] == ["srv01/mysql"]
+
+        wrong = await post(room, "/alerts/events", event(), headers={})  # PagerDuty's own key
+        junk = await post(room, "/alerts/events", b"\xff not json", headers={})
+        assert (wrong.status_code, junk.status_code) == (401, 401)
+        assert len(recorder.batches) == 1
+        with_header = await post(room, "/alerts/events", event())  # the header still works
+        assert with_header.status_code == 202
+    finally:
+        await room.stop()
+
+
+async def test_without_the_option_a_routing_key_is_not_a_token(
+    room: Warroom, intake: Intake
+) -> None:
+    answer = await post(room, "/alerts/events", {**event(), "routing_key": TOKEN}, headers={})
+    assert answer.status_code == 401 and intake.batches == []
