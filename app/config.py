@@ -32,6 +32,7 @@ from app.catalog_config import (
     catalog_problems,
     merge_catalog_file,
 )
+from app.domain.action_items import default_due
 from app.domain.alert_rules import RuleBook
 from app.domain.audiences import INCIDENT_CHANNEL, Audience, AudienceList
 from app.domain.catalog import Catalog
@@ -115,6 +116,13 @@ class RetentionConfig(_Strict):
     drafts: Duration = timedelta(days=7)  # update forms, published or abandoned
     home_viewers: Duration = timedelta(days=30)  # who opened the Home tab lately
     faults: Duration = timedelta(days=30)  # faults nobody cleared (their incident ended)
+
+
+class ActionItemsConfig(_Strict):
+    """Action items' default due time by severity (`action_items: {due: {sev1: 7d}}`); a
+    severity left out gets the built-in time for its rank (7d, 14d, 30d, then 60d)."""
+
+    due: dict[str, Duration] = Field(default_factory=dict)
 
 
 class AudienceConfig(_Strict):
@@ -224,6 +232,7 @@ class WarroomConfig(_Strict):
     business_functions: dict[str, BusinessFunctionConfig] = Field(default_factory=dict)
     catalog_file: str | None = None  # merged in by load_config, relative to the file
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)  # what monitoring's alerts do
+    action_items: ActionItemsConfig = Field(default_factory=ActionItemsConfig)
     # Validated even when absent, so the defaults go through the same merge and checks.
     audiences: Annotated[dict[str, AudienceConfig], BeforeValidator(_merge_audiences)] = Field(
         default_factory=dict, validate_default=True
@@ -303,6 +312,19 @@ class WarroomConfig(_Strict):
                     f"severities ({', '.join(self.severities)})"
                 )
         return self
+
+    @model_validator(mode="after")
+    def _action_item_severities(self) -> WarroomConfig:
+        names = ", ".join(self.severities)
+        for key in self.action_items.due:
+            if key not in self.severities:
+                raise ValueError(f"action_items.due.{key}: not one of the severities ({names})")
+        return self
+
+    def action_item_due(self, severity: str) -> timedelta:
+        """How long an action item of an incident of this severity has, unless told."""
+        rank = list(self.severities).index(severity) if severity in self.severities else 0
+        return default_due(rank, self.action_items.due.get(severity))
 
     @model_validator(mode="after")
     def _catalog_consistent(self) -> WarroomConfig:

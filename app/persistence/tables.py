@@ -231,6 +231,29 @@ class Decision(SQLModel, table=True):
     message_outbox_id: int | None = None  # the post with the buttons, to edit in place
 
 
+class ActionItem(SQLModel, table=True):
+    """A-n: what an incident taught, owned, due, and closed with how it was verified."""
+
+    __tablename__ = "action_items"
+    __table_args__ = (UniqueConstraint("incident_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incidents.id", index=True)
+    number: int  # A-<number>, counted per incident
+    text: str
+    kind: str = "prevent"  # prevent | detect | mitigate | process
+    owner: str = Field(index=True)
+    created_by: str
+    created_at: datetime = _time(index=True)
+    due_at: datetime = _time()
+    status: str = Field(default="open", index=True)  # open | done
+    done_by: str | None = None
+    done_at: datetime | None = _time(nullable=True, index=True)
+    verification: str = ""  # how it was verified in production
+    wake_at: datetime | None = _time(nullable=True, index=True)  # the next reminder
+    reminders_sent: int = 0
+
+
 class HomeViewer(SQLModel, table=True):
     """Who opened Warroom's App Home lately, so it can be refreshed when things change."""
 

@@ -1,5 +1,6 @@
 """What a person sees in Warroom's App Home: active incidents by severity, their own roles,
-and the decisions waiting on them. Read in a few queries however many incidents are active."""
+the decisions waiting on them and the action items they own. Read in a few queries however
+many incidents are active."""
 
 from __future__ import annotations
 
@@ -22,9 +23,11 @@ from app.persistence.tables import (
     Incident,
     RoleAssignment,
 )
+from app.services.action_items import OwnedItem, owned_by
 from app.services.context import ServiceContext
 
 REMEMBER_EVERY = timedelta(hours=1)  # how often a viewer's last visit is written down
+MY_ACTION_ITEMS = 13  # read one past what is shown, to say that there are more
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ class HomeData:
     incidents: list[HomeIncident]  # visible to this user
     my_roles: list[tuple[HomeIncident, str]] = field(default_factory=list)
     my_decisions: list[HomeDecision] = field(default_factory=list)
+    my_action_items: list[OwnedItem] = field(default_factory=list)  # open, soonest due first
 
 
 def home_data(ctx: ServiceContext, session: Session, user: str, now: datetime) -> HomeData:
@@ -94,6 +98,7 @@ def home_data(ctx: ServiceContext, session: Session, user: str, now: datetime) -
         visible,
         sorted(mine, key=lambda m: m[0].number),
         _decisions_on(session, user, by_number),
+        owned_by(session, user, limit=MY_ACTION_ITEMS),
     )
 
 

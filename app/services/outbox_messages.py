@@ -345,6 +345,39 @@ class CommandWanted(Said):
     taken_by: str | None = None
 
 
+@dataclass(frozen=True)
+class ActionItemRecorded(Said):
+    """A-n recorded: in the incident channel, and by DM to an owner someone else named."""
+
+    KIND = "action_item"
+    ref: str
+    text: str
+    kind: str
+    owner: str
+    due_at: str  # ISO 8601
+    by: str
+
+
+@dataclass(frozen=True)
+class ActionItemDone(Said):
+    KIND = "action_item_done"
+    ref: str
+    text: str
+    by: str
+    verification: str
+
+
+@dataclass(frozen=True)
+class ActionItemDue(Said):
+    """By DM to the owner: an action item fell due (and weekly after, until done)."""
+
+    KIND = "action_item_due"
+    ref: str
+    text: str
+    due_at: str  # ISO 8601
+    overdue: bool
+
+
 KINDS: dict[str, type[Said]] = {
     kind.KIND: kind
     for kind in (
@@ -373,6 +406,9 @@ KINDS: dict[str, type[Said]] = {
         AlertProposed,
         AlertNoted,
         CommandWanted,
+        ActionItemRecorded,
+        ActionItemDone,
+        ActionItemDue,
     )
 }
 

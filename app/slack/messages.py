@@ -12,7 +12,7 @@ from app.domain.severity import SeverityScale
 from app.rendering.context import incident_view, person, role_view
 from app.rendering.templates import TemplateRenderer
 from app.services import outbox_messages as said
-from app.slack.blocks import alerts, impact, notices, playbooks
+from app.slack.blocks import action_items, alerts, impact, notices, playbooks
 from app.slack.blocks import incident as standing
 from app.slack.blocks.common import Message, fallback, section, sections
 from app.slack.blocks.decisions import decision_made, decision_message
@@ -58,6 +58,9 @@ class MessageBook:
             said.HypothesisMoved: lambda i, m: playbooks.hypothesis_moved(m),
             said.AlertsShown: lambda i, m: alerts.alerts_message(m),
             said.CommandWanted: alerts.command_wanted,
+            said.ActionItemRecorded: action_items.recorded,
+            said.ActionItemDone: action_items.done,
+            said.ActionItemDue: action_items.due,
         }
         # Said in the triage channel, about no incident (yet).
         self._standalone: dict[type[said.Said], Callable[[Any], Message]] = {

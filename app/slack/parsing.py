@@ -17,6 +17,7 @@ from app.domain.roles import RoleCatalog
 from app.domain.severity import SeverityScale
 from app.domain.status import parse_status
 from app.domain.text import clean_text, escape
+from app.slack import parsing_actions as actions
 from app.slack import parsing_glossary as glossary
 from app.slack import parsing_models as models
 from app.slack import parsing_playbooks as books
@@ -156,6 +157,9 @@ Command = (
     | books.ShowRemediation
     | glossary.ShowGlossary
     | glossary.AddGlossaryTerm
+    | actions.RecordAction
+    | actions.CloseAction
+    | actions.ListActions
 )
 
 # (usage, one line) for `/incident help`, in the order people need them.
@@ -208,6 +212,12 @@ USAGE = [
         "glossary add <term> <definition>",
         "add or change a term (the incident's commander, or an admin)",
     ),
+    (
+        "action [INC-n] <text> [--owner @p] [--due 14d] [--kind prevent|detect|mitigate|process]",
+        "record an action item A-n (owner: the commander; due by severity)",
+    ),
+    ("actions [INC-n]", "action items, open first (`INC-n`: from anywhere)"),
+    ("action [INC-n] A-n done <how it was verified>", "close an action item"),
     ("note <text>", "add a note to the timeline"),
     ("timeline", "show the latest timeline entries"),
     ("help", "this list"),
@@ -249,6 +259,8 @@ class CommandParser:
             "hypotheses": lambda args, caller: books.ListHypotheses(),
             "remediation": lambda args, caller: books.ShowRemediation(),
             "glossary": glossary.parse_glossary,
+            "action": actions.parse_action,
+            "actions": actions.parse_actions,
         }
 
     def parse(self, text: str, caller: str) -> Command:

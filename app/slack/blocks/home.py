@@ -1,4 +1,5 @@
-"""Warroom's App Home: decisions waiting on you, your roles, active incidents by severity.
+"""Warroom's App Home: decisions waiting on you, your roles, your action items, active
+incidents by severity.
 
 Slack allows 100 blocks in a Home tab; incidents are packed several to a section and, past
 the budget, summarised ("…and 37 more") rather than overflowing."""
@@ -21,6 +22,7 @@ def home_view(home: HomeData) -> dict[str, Any]:
     blocks: list[Block] = [header("Warroom")]
     blocks += _decisions(home)
     blocks += _roles(home)
+    blocks += _action_items(home)
     blocks.append(divider())
     blocks += _incidents(home, MAX_BLOCKS - len(blocks))
     return {"type": "home", "blocks": blocks[:MAX_BLOCKS]}
@@ -55,6 +57,27 @@ def _roles(home: HomeData) -> list[Block]:
         for i, role in home.my_roles[:LINES_PER_SECTION]
     ]
     return [section("*Your roles*\n" + "\n".join(lines))]
+
+
+def _action_items(home: HomeData) -> list[Block]:
+    """Open items owned across incidents, resolved ones included; soonest due (overdue) first."""
+    if not home.my_action_items:
+        return []
+    lines = []
+    for item in home.my_action_items[:LINES_PER_SECTION]:
+        late = " :warning: *overdue*" if item.due_at <= home.now else ""
+        where = f" <#{item.channel_id}>" if item.channel_id else ""
+        due = f"<!date^{int(item.due_at.timestamp())}^{{date_short}}|{item.due_at:%Y-%m-%d}>"
+        lines.append(
+            f"• *{item.ref}* ({item.incident_ref}{where}) {escape_within(item.text, 150)}"
+            f" · due {due}{late}"
+        )
+    more = (
+        " (and more: `/incident actions INC-n` lists an incident's)"
+        if len(home.my_action_items) > len(lines)
+        else ""
+    )
+    return [section("*My action items*" + more + "\n" + "\n".join(lines))]
 
 
 def _incidents(home: HomeData, budget: int) -> list[Block]:

@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from app.domain.errors import WarroomError
 from app.slack import parsing as p
+from app.slack import parsing_actions as actions
 from app.slack import parsing_glossary as glossary
 from app.slack import parsing_models as models
 from app.slack import parsing_playbooks as books
@@ -17,7 +18,7 @@ from app.slack.ack_gate import CONTEXT_KEY
 from app.slack.blocks.modals import declare_modal
 from app.slack.blocks.replies import help_message
 from app.slack.deps import SlackDeps
-from app.slack.listeners import errors
+from app.slack.listeners import action_items, errors
 from app.slack.listeners import incident_commands as handlers
 
 HANDLERS: dict[type, Callable[[handlers.Call, Any], Awaitable[None]]] = {
@@ -51,6 +52,9 @@ HANDLERS: dict[type, Callable[[handlers.Call, Any], Awaitable[None]]] = {
     books.ShowRemediation: handlers.show_remediation,
     glossary.ShowGlossary: handlers.show_glossary,
     glossary.AddGlossaryTerm: handlers.add_glossary_term,
+    actions.RecordAction: action_items.record,
+    actions.CloseAction: action_items.close,
+    actions.ListActions: action_items.show,
 }
 
 
