@@ -16,6 +16,8 @@ Choices a reader of the report should know:
   stretch (resolution, a downgrade, or now).
 - An update is on schedule when it was published no later than its due time plus the grace
   (`updates_grace`). An update with nothing due (a severity without cadence) is on schedule.
+  A due time before the owed stretch began (the cadence counts from the last update, so after
+  a raise to sev1 or a reopen the update is due at once) counts from the stretch's start.
   Updates published before due times were recorded are left out of the share.
 """
 
@@ -220,16 +222,29 @@ def _audience(
     now: datetime,
 ) -> AudienceNumbers:
     mine = [u for u in facts.updates if key in u.due]
+    owed = owed_periods(facts, key, applies, now, open_)
     scheduled = [(u.at, u.due[key]) for u in mine if u.due[key] != NOT_RECORDED]
-    kept = sum(on_schedule(at, due, grace) for at, due in scheduled if not isinstance(due, str))
+    kept = sum(
+        on_schedule(at, _owed_from(due, at, owed), grace)
+        for at, due in scheduled
+        if not isinstance(due, str)
+    )
     return AudienceNumbers(
         updates=len(mine),
         on_schedule=kept if scheduled else None,
         scheduled=len(scheduled),
-        longest_silence=longest_silence(
-            owed_periods(facts, key, applies, now, open_), [u.at for u in mine]
-        ),
+        longest_silence=longest_silence(owed, [u.at for u in mine]),
     )
+
+
+def _owed_from(due: datetime | None, at: datetime, owed: Sequence[Period]) -> datetime | None:
+    """An update falls due no earlier than the stretch it was owed in began: raised to sev1
+    (or reopened) after a quiet hour, the update the cadence marks due at once is on time when
+    sent at once."""
+    if due is None:
+        return None
+    began = [start for start, _ in owed if start <= at]
+    return max(due, max(began)) if began else due
 
 
 def _concerned(facts: IncidentFacts, key: str, applies: AppliesTo) -> bool:

@@ -183,6 +183,16 @@ def test_severity_change_mid_incident() -> None:
     assert n.audiences["business"].longest_silence == mins(50)
 
 
+def test_an_update_due_before_its_audience_was_owed_counts_from_the_raise() -> None:
+    """Raised to sev1 at 75: the executives' update is due since 30 by the cadence's count
+    (from the declaration), sent at 75; it is on time, and one sent at 81 is late."""
+    raised = [Move(at(75), "sev2", "sev1")]
+    on_time = facts(severity_moves=raised, updates=[UpdateFacts(at(75), {"executive": at(30)})])
+    late = facts(severity_moves=raised, updates=[UpdateFacts(at(81), {"executive": at(30)})])
+    assert numbers(on_time).audiences["executive"].on_schedule == 1
+    assert numbers(late).audiences["executive"].on_schedule == 0
+
+
 def test_parse_move_reads_the_lifecycle_log() -> None:
     move = parse_move("Status resolved → investigating: precision regressed", T0, "Status")
     assert move == Move(T0, "resolved", "investigating")
