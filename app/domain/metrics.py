@@ -91,6 +91,7 @@ class AudienceNumbers:
 @dataclass(frozen=True)
 class IncidentNumbers:
     incident_id: int
+    declared_at: datetime
     severity: str  # at resolution, or current while open
     drill: bool
     resolved: bool
@@ -122,6 +123,7 @@ def incident_numbers(
     open_periods = active_periods(facts, now)
     return IncidentNumbers(
         incident_id=facts.incident_id,
+        declared_at=facts.declared_at,
         severity=facts.severity,
         drill=facts.drill,
         resolved=facts.status == Status.RESOLVED.value,
