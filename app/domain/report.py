@@ -194,3 +194,32 @@ def _contain_by_week(
     for n in chosen:
         times[week_start(n.declared_at)].append(n.time_to_contain)
     return [(w, summarise(times.get(w, [])).median) for w in _week_starts(since, until)]
+
+
+@dataclass(frozen=True)
+class Headlines:
+    """The few numbers App Home shows for the last 90 days (drills left out)."""
+
+    incidents: int
+    drills: int
+    contain: Summary
+    resolve: Summary
+    on_schedule: int
+    scheduled: int
+
+    @property
+    def share_on_schedule(self) -> float | None:
+        return self.on_schedule / self.scheduled if self.scheduled else None
+
+
+def headlines(numbers: Sequence[IncidentNumbers]) -> Headlines:
+    real = [n for n in numbers if not n.drill]
+    audiences = [a for n in real for a in n.audiences.values()]
+    return Headlines(
+        incidents=len(real),
+        drills=len(numbers) - len(real),
+        contain=summarise([n.time_to_contain for n in real]),
+        resolve=summarise([n.time_to_resolve for n in real]),
+        on_schedule=sum(a.on_schedule or 0 for a in audiences),
+        scheduled=sum(a.scheduled for a in audiences),
+    )

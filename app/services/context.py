@@ -60,6 +60,7 @@ class ServiceContext:
     registry: ModelRegistry | None = None  # the model registry; None: WARROOM_MLFLOW_URI unset
     playbooks: dict[str, Playbook] = field(default_factory=dict)  # by name (file stem)
     glossary: Glossary = field(default_factory=Glossary)  # the shipped terms (glossary.yaml)
+    memo: dict[str, Any] = field(default_factory=dict)  # slow-moving numbers kept a while
 
     def __post_init__(self) -> None:
         self.severities: SeverityScale = self.config.severity_scale()

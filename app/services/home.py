@@ -11,6 +11,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.domain.decisions import DecisionStatus
+from app.domain.report import Headlines
 from app.domain.roles import COMMANDER
 from app.domain.severity import Severity
 from app.domain.status import Status
@@ -22,6 +23,7 @@ from app.persistence.tables import (
     Incident,
     RoleAssignment,
 )
+from app.services import metrics
 from app.services.context import ServiceContext
 
 REMEMBER_EVERY = timedelta(hours=1)  # how often a viewer's last visit is written down
@@ -61,6 +63,7 @@ class HomeData:
     incidents: list[HomeIncident]  # visible to this user
     my_roles: list[tuple[HomeIncident, str]] = field(default_factory=list)
     my_decisions: list[HomeDecision] = field(default_factory=list)
+    last_90_days: Headlines | None = None
 
 
 def home_data(ctx: ServiceContext, session: Session, user: str, now: datetime) -> HomeData:
@@ -94,6 +97,7 @@ def home_data(ctx: ServiceContext, session: Session, user: str, now: datetime) -
         visible,
         sorted(mine, key=lambda m: m[0].number),
         _decisions_on(session, user, by_number),
+        metrics.last_90_days(ctx, session),
     )
 
 

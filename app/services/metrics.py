@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import inspect
@@ -28,6 +28,7 @@ from app.domain.metrics import (
     parse_move,
 )
 from app.domain.metrics import incident_numbers as compute
+from app.domain.report import Headlines, headlines
 from app.persistence.tables import (
     AffectedSystem,
     Decision,
@@ -57,6 +58,21 @@ def incident_numbers(
 def numbers_since(ctx: ServiceContext, session: Session, since: datetime) -> list[IncidentNumbers]:
     """The numbers of every incident (and drill) declared since then, oldest first."""
     return _numbers(ctx, session, select(Incident.id).where(col(Incident.declared_at) >= since))
+
+
+HEADLINE_PERIOD = timedelta(days=90)
+HEADLINES_KEPT = timedelta(minutes=10)  # App Home is opened often; the numbers move slowly
+
+
+def last_90_days(ctx: ServiceContext, session: Session) -> Headlines:
+    """App Home's headline numbers, computed at most every ten minutes per process."""
+    now = ctx.clock.now()
+    kept = ctx.memo.get("headlines")
+    if kept is not None and now - kept[0] < HEADLINES_KEPT:
+        return kept[1]
+    found = headlines(numbers_since(ctx, session, now - HEADLINE_PERIOD))
+    ctx.memo["headlines"] = (now, found)
+    return found
 
 
 def systems_of(session: Session, ids: Select[Any]) -> dict[int, list[str]]:

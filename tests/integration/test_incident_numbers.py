@@ -3,6 +3,7 @@ app recorded: the due times the cadence kept, the milestones, the decisions, the
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from app.persistence.tables import Incident
@@ -72,3 +73,23 @@ async def test_numbers_of_an_incident_raised_resolved_and_reopened(warroom: Warr
     assert executive.longest_silence == minutes(25)
     assert "customer" in n.audiences and n.audiences["customer"].updates == 0
     assert n.postmortem_on_time is None and n.action_items_open is None
+
+
+async def test_app_home_shows_the_last_90_days(warroom: Warroom) -> None:
+    alice = warroom.people.alice
+    quiet = json.dumps(await warroom.open_home(alice, "EvHome1"), ensure_ascii=False)
+    assert "*Last 90 days:* no incidents (0 drills)" in quiet
+
+    await warroom.command("declare sev2 Fraud model precision dropped 15%")
+    await warroom.settle()
+    channel = str(warroom.incident_channel(1).id)
+    await at_minute(warroom, 30)  # the business and technical updates, on time
+    await at_minute(warroom, 40)
+    await run(warroom, "status contained", channel)
+    await at_minute(warroom, 70)  # the updates due at 60 go out 10 minutes late
+    await run(warroom, "resolve Fell back to the rules engine", channel)
+    await at_minute(warroom, 81)  # the numbers on Home are kept ten minutes
+
+    home = json.dumps(await warroom.open_home(alice, "EvHome2"), ensure_ascii=False)
+    assert "*Last 90 days:* 1 incidents, 0 drills" in home
+    assert "median time to contain 40m · to resolve 1h 10m · 50% of updates on schedule" in home
