@@ -121,6 +121,8 @@ def incident_numbers(
     resolved = facts.milestones.get(Status.RESOLVED.value)
     detected = facts.detected_at or facts.declared_at
     open_periods = active_periods(facts, now)
+    held = severity_periods(facts, now)
+    sent_to = {key for u in facts.updates for key in u.due}
     return IncidentNumbers(
         incident_id=facts.incident_id,
         declared_at=facts.declared_at,
@@ -136,9 +138,9 @@ def incident_numbers(
             d.number: d.decided_at - d.asked_at for d in facts.decisions if d.decided_at
         },
         audiences={
-            key: _audience(facts, key, applies, grace, open_periods, now)
+            key: _audience(facts, key, applies, grace, open_periods, held)
             for key in audiences
-            if _concerned(facts, key, applies)
+            if key in sent_to or any(applies(key, s) for s, _ in held)
         },
     )
 
@@ -182,10 +184,10 @@ def severity_periods(facts: IncidentFacts, now: datetime) -> list[tuple[str, Per
 
 
 def owed_periods(
-    facts: IncidentFacts, audience: str, applies: AppliesTo, now: datetime, open_: list[Period]
+    audience: str, applies: AppliesTo, open_: list[Period], held: list[tuple[str, Period]]
 ) -> list[Period]:
-    """Open time during which the severity brought this audience in."""
-    following = _merged([p for s, p in severity_periods(facts, now) if applies(audience, s)])
+    """Open time during which the severity held (`severity_periods`) brought this audience in."""
+    following = _merged([p for s, p in held if applies(audience, s)])
     owed = [_overlap(a, b) for a in following for b in open_]
     return sorted(p for p in owed if p is not None)
 
@@ -221,10 +223,10 @@ def _audience(
     applies: AppliesTo,
     grace: timedelta,
     open_: list[Period],
-    now: datetime,
+    held: list[tuple[str, Period]],
 ) -> AudienceNumbers:
     mine = [u for u in facts.updates if key in u.due]
-    owed = owed_periods(facts, key, applies, now, open_)
+    owed = owed_periods(key, applies, open_, held)
     scheduled = [(u.at, u.due[key]) for u in mine if u.due[key] != NOT_RECORDED]
     kept = sum(
         on_schedule(at, _owed_from(due, at, owed), grace)
@@ -247,13 +249,6 @@ def _owed_from(due: datetime | None, at: datetime, owed: Sequence[Period]) -> da
         return None
     began = [start for start, _ in owed if start <= at]
     return max(due, max(began)) if began else due
-
-
-def _concerned(facts: IncidentFacts, key: str, applies: AppliesTo) -> bool:
-    """Audiences the incident's severities brought in, or that were sent an update anyway."""
-    severities = {facts.severity, *(m.before for m in facts.severity_moves)}
-    severities |= {m.after for m in facts.severity_moves}
-    return any(applies(key, s) for s in severities) or any(key in u.due for u in facts.updates)
 
 
 def _overlap(a: Period, b: Period) -> Period | None:
@@ -301,6 +296,16 @@ def summarise(values: Sequence[timedelta | None]) -> Summary:
     mean = sum(known, timedelta(0)) / n
     middle = known[n // 2] if n % 2 else (known[n // 2 - 1] + known[n // 2]) / 2
     return Summary(n, mean, middle)
+
+
+def summarise_seconds(values: list[float]) -> Summary:
+    """`summarise` for many values already in seconds (a year's report: floats sort faster)."""
+    if not values:
+        return Summary(0, None, None)
+    values.sort()
+    n = len(values)
+    middle = values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
+    return Summary(n, timedelta(seconds=sum(values) / n), timedelta(seconds=middle))
 
 
 def due_record(due: Mapping[str, datetime | None]) -> dict[str, str | None]:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from app.domain.metrics import IncidentNumbers, Summary, summarise
+from app.domain.metrics import IncidentNumbers, Summary, summarise, summarise_seconds
 
 # (column key, title, value of one incident); time to decide has one value per decision.
 TIMES: tuple[tuple[str, str], ...] = (
@@ -103,14 +103,15 @@ def build_report(
 ) -> Report:
     real = [n for n in numbers if not n.drill]
     drills = [n for n in numbers if n.drill]
+    values = {n.incident_id: _seconds(n) for n in numbers}
 
     def section(title: str, chosen: list[IncidentNumbers], v: Votes) -> Section:
         return Section(
             title,
-            _row("all", chosen),
-            _grouped(chosen, lambda n: [n.severity], order=severities),
-            _grouped(chosen, lambda n: functions.get(n.incident_id, ())),
-            _grouped(chosen, lambda n: systems.get(n.incident_id, ())),
+            _row("all", chosen, values),
+            _grouped(chosen, values, lambda n: [n.severity], order=severities),
+            _grouped(chosen, values, lambda n: functions.get(n.incident_id, ())),
+            _grouped(chosen, values, lambda n: systems.get(n.incident_id, ())),
             [_audience(a, chosen, v) for a in audiences],
         )
 
@@ -126,13 +127,22 @@ def build_report(
     )
 
 
-def _row(group: str, chosen: Sequence[IncidentNumbers]) -> GroupRow:
-    times = {key: summarise([v for n in chosen for v in _values(n, key)]) for key, _ in TIMES}
+Values = Mapping[int, Mapping[str, list[float]]]  # incident -> time -> known values, seconds
+
+
+def _seconds(n: IncidentNumbers) -> dict[str, list[float]]:
+    return {key: [v.total_seconds() for v in _values(n, key) if v is not None] for key, _ in TIMES}
+
+
+def _row(group: str, chosen: Sequence[IncidentNumbers], values: Values) -> GroupRow:
+    rows = [values[n.incident_id] for n in chosen]
+    times = {key: summarise_seconds([v for r in rows for v in r[key]]) for key, _ in TIMES}
     return GroupRow(group, len(chosen), sum(n.reopened for n in chosen), times)
 
 
 def _grouped(
     chosen: Sequence[IncidentNumbers],
+    values: Values,
     keys: Callable[[IncidentNumbers], Sequence[str]],
     order: Sequence[str] = (),
 ) -> list[GroupRow]:
@@ -142,7 +152,7 @@ def _grouped(
             groups[key].append(n)
     ranked = {k: i for i, k in enumerate(order)}
     names = sorted(groups, key=lambda k: (ranked.get(k, len(ranked)), k))
-    return [_row(name, groups[name]) for name in names]
+    return [_row(name, groups[name], values) for name in names]
 
 
 def _audience(key: str, chosen: Sequence[IncidentNumbers], votes: Votes) -> AudienceRow:

@@ -14,6 +14,7 @@ from app.domain.metrics import (
     incident_numbers,
     parse_move,
     summarise,
+    summarise_seconds,
 )
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # declared
@@ -206,3 +207,5 @@ def test_summarise_mean_and_median() -> None:
     odd = summarise([mins(1), mins(9), mins(2)])
     assert (odd.mean, odd.median) == (mins(4), mins(2))
     assert summarise([None]).mean is None
+    seconds = summarise_seconds([600.0, 2400.0, 1200.0, 1800.0])
+    assert (seconds.count, seconds.mean, seconds.median) == (4, mins(25), mins(25))
