@@ -12,6 +12,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.domain.decisions import DecisionStatus
+from app.domain.report import Headlines
 from app.domain.roles import COMMANDER
 from app.domain.severity import Severity
 from app.domain.status import Status
@@ -23,6 +24,7 @@ from app.persistence.tables import (
     Incident,
     RoleAssignment,
 )
+from app.services import metrics
 from app.services.action_items import OwnedItem, owned_by
 from app.services.context import ServiceContext
 
@@ -65,6 +67,7 @@ class HomeData:
     my_roles: list[tuple[HomeIncident, str]] = field(default_factory=list)
     my_decisions: list[HomeDecision] = field(default_factory=list)
     my_action_items: list[OwnedItem] = field(default_factory=list)  # open, soonest due first
+    last_90_days: Headlines | None = None
 
 
 def home_data(ctx: ServiceContext, session: Session, user: str, now: datetime) -> HomeData:
@@ -99,6 +102,7 @@ def home_data(ctx: ServiceContext, session: Session, user: str, now: datetime) -
         sorted(mine, key=lambda m: m[0].number),
         _decisions_on(session, user, by_number),
         owned_by(session, user, limit=MY_ACTION_ITEMS),
+        metrics.last_90_days(ctx, session),
     )
 
 

@@ -10,6 +10,7 @@ from itertools import groupby
 from typing import Any
 
 from app.domain.durations import humanize
+from app.domain.metrics import Summary
 from app.domain.text import escape_within, mention
 from app.services.home import HomeData, HomeIncident
 from app.slack.blocks.common import Block, context, divider, header, section
@@ -23,9 +24,32 @@ def home_view(home: HomeData) -> dict[str, Any]:
     blocks += _decisions(home)
     blocks += _roles(home)
     blocks += _action_items(home)
+    blocks += _last_90_days(home)
     blocks.append(divider())
     blocks += _incidents(home, MAX_BLOCKS - len(blocks))
     return {"type": "home", "blocks": blocks[:MAX_BLOCKS]}
+
+
+def _last_90_days(home: HomeData) -> list[Block]:
+    h = home.last_90_days
+    if h is None:
+        return []
+    if not h.incidents:
+        return [section(f"*Last 90 days:* no incidents ({h.drills} drills).")]
+    share = h.share_on_schedule
+    on_time = f"{share:.0%} of updates on schedule" if share is not None else "updates: –"
+    return [
+        section(
+            f"*Last 90 days:* {h.incidents} incidents, {h.drills} drills · "
+            f"median time to contain {_median(h.contain)} · to resolve {_median(h.resolve)} · "
+            f"{on_time}"
+        ),
+        context("Details: `warroom report`"),
+    ]
+
+
+def _median(summary: Summary) -> str:
+    return humanize(summary.median) if summary.median is not None else "–"
 
 
 def _link(incident: HomeIncident) -> str:
