@@ -18,6 +18,7 @@ from app.config import SHIPPED_TEMPLATES, WarroomConfig
 from app.domain.alert_rules import RuleBook
 from app.domain.audiences import AudienceList
 from app.domain.catalog import Catalog
+from app.domain.drills import Scenario
 from app.domain.glossary import Glossary
 from app.domain.incident import BOT_ACTOR as BOT_ACTOR  # re-exported for the use cases
 from app.domain.permissions import Publishers
@@ -60,6 +61,7 @@ class ServiceContext:
     registry: ModelRegistry | None = None  # the model registry; None: WARROOM_MLFLOW_URI unset
     playbooks: dict[str, Playbook] = field(default_factory=dict)  # by name (file stem)
     glossary: Glossary = field(default_factory=Glossary)  # the shipped terms (glossary.yaml)
+    drills: dict[str, Scenario] = field(default_factory=dict)  # scenarios by name (file stem)
 
     def __post_init__(self) -> None:
         self.severities: SeverityScale = self.config.severity_scale()
