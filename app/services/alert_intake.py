@@ -355,7 +355,8 @@ def open_incidents(session: Session) -> list[OpenIncident]:
     rows = list(
         session.exec(
             select(Incident.id, Incident.declared_at, Incident.declared_by).where(
-                col(Incident.status).in_(views.OPEN_STATUSES)
+                col(Incident.status).in_(views.OPEN_STATUSES),
+                col(Incident.drill).is_(False),  # a real alert never joins an exercise
             )
         )
     )

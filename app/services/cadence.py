@@ -333,7 +333,8 @@ def deliver(unit: Unit, incident: Incident, composed: Composed, *, automatic: bo
     is dropped; a person's update is never dropped."""
     assert incident.id is not None and composed.text is not None
     audience = composed.audience
-    channel = None if audience.in_incident_channel else audience.channel
+    # A drill's audiences all hear it in the drill channel: nothing reaches real people.
+    channel = None if audience.in_incident_channel or incident.drill else audience.channel
     key = f"update:{incident.id}:{audience.key}"
     unit.drop_stale(key)
     unit.post_text(
