@@ -155,14 +155,21 @@ def _gates(facts: DrillFacts) -> Line:
 
 
 def on_schedule(
-    times: list[datetime], started: datetime, every: timedelta | None, grace: timedelta
+    times: list[datetime],
+    started: datetime,
+    every: timedelta | None,
+    grace: timedelta,
+    ended: datetime,
 ) -> list[bool]:
     """For updates to one audience at `times` (sorted), whether each went out no later than
-    one interval (plus grace) after the previous one, the declaration counting as the first."""
+    one interval (plus grace) after the previous one, the declaration counting as the first;
+    a silence longer than that before `ended` counts as one more update, missed."""
     if every is None:
         return [True for _ in times]
     verdicts, previous = [], started
     for at in times:
         verdicts.append(at <= previous + every + grace)
         previous = at
+    if ended > previous + every + grace:
+        verdicts.append(False)
     return verdicts

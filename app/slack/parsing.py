@@ -17,6 +17,7 @@ from app.domain.roles import RoleCatalog
 from app.domain.severity import SeverityScale
 from app.domain.status import parse_status
 from app.domain.text import clean_text, escape
+from app.slack import parsing_drills as drills
 from app.slack import parsing_glossary as glossary
 from app.slack import parsing_models as models
 from app.slack import parsing_playbooks as books
@@ -156,6 +157,7 @@ Command = (
     | books.ShowRemediation
     | glossary.ShowGlossary
     | glossary.AddGlossaryTerm
+    | drills.StartDrill
 )
 
 # (usage, one line) for `/incident help`, in the order people need them.
@@ -208,6 +210,7 @@ USAGE = [
         "glossary add <term> <definition>",
         "add or change a term (the incident's commander, or an admin)",
     ),
+    ("drill [scenario]", "start a drill from a scenario (alone: the scenarios)"),
     ("note <text>", "add a note to the timeline"),
     ("timeline", "show the latest timeline entries"),
     ("help", "this list"),
@@ -249,6 +252,7 @@ class CommandParser:
             "hypotheses": lambda args, caller: books.ListHypotheses(),
             "remediation": lambda args, caller: books.ShowRemediation(),
             "glossary": glossary.parse_glossary,
+            "drill": drills.parse_drill,
         }
 
     def parse(self, text: str, caller: str) -> Command:
