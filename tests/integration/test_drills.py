@@ -23,6 +23,7 @@ from app.persistence.tables import (
     StatusMilestone,
     TimelineEntry,
 )
+from app.services import digest
 from tests.fakes.slack_api import FakeSlack
 from tests.harness import ALERTS_TOKEN, FakeClock, Warroom
 from tests.integration.alert_bodies import alertmanager, am_alert
@@ -169,8 +170,9 @@ async def test_a_shipped_drill_runs_end_to_end_inside_its_own_channel(
     assert drill_texts and all(t.startswith(MARK) for t in drill_texts), [
         t for t in drill_texts if not t.startswith(MARK)
     ]
-    for dm in (c for c in room.fake.channels() if c.is_im):
-        assert all(m.text.startswith(MARK) for m in dm.messages), dm.messages
+    dms = [m.text for c in room.fake.channels() if c.is_im for m in c.messages]
+    assert any("You are now Tech Lead" in text for text in dms)  # role instructions by DM
+    assert all(text.startswith(MARK) for text in dms), dms
     posted = "\n".join(room.texts(channel))
     for words in ("Drill: we are on it", "Drill impact"):
         assert words in posted
@@ -270,4 +272,13 @@ def test_shipped_scenarios_name_shipped_playbooks_and_are_valid() -> None:
         "harmful-output",
         "feature-store-outage",
     }
-    assert json.dumps(sorted(drills))  # three, by name
+
+
+async def test_app_home_and_the_digest_do_not_count_a_drill_as_an_incident(room: Warroom) -> None:
+    await room.command("drill feature-store-cascade")
+    await room.settle()
+    home = json.dumps(await room.open_home(room.people.bob, event_id="Ev0HOME01"))
+    assert "No active incidents" in home and "Drills under way" in home and "INC-1" in home
+    with room.app.db.read() as session:
+        now = room.clock.now()
+        assert digest.compose(room.app.ctx, session, now, now.date()) is None
