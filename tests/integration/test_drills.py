@@ -20,7 +20,9 @@ from app.persistence.tables import (
     AlertProposal,
     DrillInject,
     Incident,
+    RoleAssignment,
     StatusMilestone,
+    StatusUpdate,
     TimelineEntry,
 )
 from app.services import digest
@@ -127,6 +129,9 @@ async def test_a_shipped_drill_runs_end_to_end_inside_its_own_channel(
     assert f"{MARK} " in room.fake.channel(channel).topic
     briefing = room.said(channel, "This is a drill")
     assert "Targets:" in briefing
+    assert room.said(channel, "Blast radius")  # shown; its owners are not pulled in
+    members = set(room.fake.channel(channel).members)
+    assert not members & {DATA, ML, RISK, SUPPORT, GROWTH}
 
     # The team staffs the roles and speaks to every audience (all of them: in a drill, here).
     for role, person in [("tech-lead", bob), ("comms", dana), ("scribe", carol)]:
@@ -180,8 +185,16 @@ async def test_a_shipped_drill_runs_end_to_end_inside_its_own_channel(
 
     debrief = room.said(channel, "Drill debrief")
     assert f"`{name}`" in debrief
-    assert "Time to first update: 1m (target" in debrief and "*met*" in debrief
-    assert "Time until every key role was filled: <1m" in debrief
+    declared = incident.declared_at
+    first = min(u.at for u in room.rows(StatusUpdate) if not u.automatic)
+    assert scenario.targets.first_update and first - declared <= scenario.targets.first_update
+    took = humanize(first - declared)
+    assert (
+        f"Time to first update: {took} (target {humanize(scenario.targets.first_update)}: *met*)"
+        in debrief
+    )
+    staffed = max(a.started_at for a in room.rows(RoleAssignment))
+    assert f"Time until every key role was filled: {humanize(staffed - declared)}" in debrief
     assert "Gates: contained overridden (D-1), resolved overridden (D-2)" in debrief
     contained = next(m.reached_at for m in room.rows(StatusMilestone) if m.status == "contained")
     target = scenario.targets.containment

@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.domain.drills import Scenario
 from app.domain.durations import humanize
 from app.domain.text import escape
-from app.services import drills
+from app.services import drills, impact
 from app.slack.blocks.common import Message, context, fallback, section
 from app.slack.listeners.incident_commands import Call
 from app.slack.parsing_drills import StartDrill
@@ -22,6 +22,9 @@ async def drill(call: Call, cmd: StartDrill) -> None:
         call.channel or None,
         call.command.get("response_url"),
     )
+    systems = list(started.declared.systems)
+    if systems:  # the blast radius, shown in the drill channel (nobody is invited to a drill)
+        await call.run(impact.after_declaration, started.declared.number, systems, call.user)
     if started.ignored_systems:
         names = ", ".join(f"`{escape(s)}`" for s in started.ignored_systems)
         await call.reply(
