@@ -1,4 +1,5 @@
-"""`warroom serve | db upgrade | templates … | catalog … | playbooks … | glossary export`
+"""`warroom serve | db upgrade | templates … | catalog … | playbooks … | drills check |
+glossary export`
 (also `python -m app`)."""
 
 from __future__ import annotations
@@ -86,6 +87,11 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--out", type=Path, help="write to this file instead of printing")
     report.set_defaults(run=_report)
 
+    drills = commands.add_parser("drills", help="drill scenario files (WARROOM_DRILLS_DIR)")
+    drill_commands = drills.add_subparsers(required=True, metavar="action")
+    drill_commands.add_parser(
+        "check", help="validate every drill scenario; exits non-zero naming each problem"
+    ).set_defaults(run=_drills_check)
     glossary = commands.add_parser("glossary", help="the glossary (glossary.yaml and Slack)")
     glossary_commands = glossary.add_subparsers(required=True, metavar="action")
     glossary_commands.add_parser(
@@ -277,6 +283,29 @@ def _playbooks_list(args: argparse.Namespace) -> int:
         print(f"{name:<{width}}  {playbook.title}")
     if problems:
         print(f"{len(problems)} problems; `warroom playbooks check` names them", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def _drills_check(args: argparse.Namespace) -> int:
+    """Every scenario file, against the configured severities, the playbooks (by file, valid
+    or not: a broken playbook is reported by `playbooks check`) and the catalog."""
+    from app.drill_files import Known, read_folder, unknown_systems
+
+    settings = Settings()
+    config = load_config(settings.config_path())
+    severities = [s.key for s in config.severity_scale()]
+    playbooks = _names_in(settings.playbooks_dir) if settings.playbooks_dir.is_dir() else []
+    systems = list(config.catalog_model().systems)
+    folder = settings.drills_dir
+    drills, problems = read_folder(folder, Known(severities, playbooks, systems))
+    for problem in problems:
+        print(f"FAIL {problem}", file=sys.stderr)
+    for name, scenario in sorted(drills.items()):
+        ignored = unknown_systems(scenario, systems) if systems else []
+        if ignored:
+            print(f"note {name}: affects {', '.join(ignored)}: not in the catalog, left out")
+    if not problems:
+        print(f"{len(drills)} drill scenarios in {folder} are valid")
     return 1 if problems else 0
 
 

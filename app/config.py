@@ -52,6 +52,7 @@ def _shipped(folder: str) -> Path:
 
 SHIPPED_TEMPLATES = _shipped("message_templates")
 SHIPPED_PLAYBOOKS = _shipped("playbooks")  # and the glossary (glossary.yaml)
+SHIPPED_DRILLS = _shipped("drills")
 
 _KEY = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -386,6 +387,7 @@ class Settings(BaseSettings):
     warroom_config: Path | None = None
     warroom_templates_dir: Path | None = None
     warroom_playbooks_dir: Path | None = None  # playbooks and the glossary
+    warroom_drills_dir: Path | None = None  # drill scenarios
     warroom_mlflow_uri: str = ""  # the MLflow tracking server; unset: registry features off
     # Hosts a response_url may point at (comma-separated): replies are only ever posted to
     # Slack's own, since a form's private_metadata could name any URL.
@@ -404,6 +406,10 @@ class Settings(BaseSettings):
     @property
     def playbooks_dir(self) -> Path:
         return self.warroom_playbooks_dir or SHIPPED_PLAYBOOKS
+
+    @property
+    def drills_dir(self) -> Path:
+        return self.warroom_drills_dir or SHIPPED_DRILLS
 
     def config_path(self) -> Path | None:
         if self.warroom_config is not None:

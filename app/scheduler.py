@@ -13,7 +13,16 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from app.services import action_items, cadence, decisions, delivery, digest, retention
+from app.services import (
+    action_items,
+    cadence,
+    decisions,
+    delivery,
+    digest,
+    drill_reminder,
+    drills,
+    retention,
+)
 from app.services.context import ServiceContext
 from app.services.delivery import (
     CannotRender,
@@ -26,7 +35,7 @@ from app.services.delivery import (
 
 log = logging.getLogger(__name__)
 # Modules with run_due(ctx) (act on what fell due, once across replicas) and next_wake(ctx).
-DUE_WORK = (cadence, decisions, digest, retention, action_items)
+DUE_WORK = (cadence, decisions, digest, retention, action_items, drills, drill_reminder)
 POLL = 1.0
 UNDER_PRESSURE = 2  # deliveries started per tick while requests wait for their ack
 STOP_GRACE = 5.0  # seconds given to a stopping scheduler and its deliveries, in all

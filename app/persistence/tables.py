@@ -500,3 +500,33 @@ class AlertProposal(SQLModel, table=True):
     reason: str = ""
     incident_id: int | None = None
     message_outbox_id: int | None = None  # the row that posted it, so it can be redrawn
+
+
+class DrillRun(SQLModel, table=True):
+    """The scenario a drill incident runs, as it was when started (its targets score the
+    debrief, whatever the file says later)."""
+
+    __tablename__ = "drill_runs"
+
+    incident_id: int = Field(foreign_key="incidents.id", primary_key=True)
+    scenario: str  # the file's name
+    # {"title", "targets": {"first_update": seconds | None, …}, "injects": n}
+    content: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    started_by: str
+    started_at: datetime = _time(index=True)  # the last drill's start: the 90-day reminder
+    debriefed_at: datetime | None = _time(nullable=True)
+
+
+class DrillInject(SQLModel, table=True):
+    """Something a drill makes happen at an offset from its start: a message in its channel,
+    or an alert folded into it. `wake_at` is NULL once done (or the drill ended)."""
+
+    __tablename__ = "drill_injects"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incidents.id", index=True)
+    position: int  # in the scenario, after sorting by offset
+    due_at: datetime = _time()
+    wake_at: datetime | None = _time(nullable=True, index=True)
+    content: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    done_at: datetime | None = _time(nullable=True)

@@ -344,7 +344,8 @@ def deliver(
     "Was this useful?" buttons, about this update."""
     assert incident.id is not None and composed.text is not None
     audience = composed.audience
-    channel = None if audience.in_incident_channel else audience.channel
+    # A drill's audiences all hear it in the drill channel: nothing reaches real people.
+    channel = None if audience.in_incident_channel or incident.drill else audience.channel
     key = f"update:{incident.id}:{audience.key}"
     unit.drop_stale(key)
     unit.post_text(

@@ -105,6 +105,7 @@ class Work:
     dependency: dict[str, Any] = field(default_factory=dict)  # result of the row it waited for
     home: HomeData | None = None  # what a person's App Home shows, for REFRESH_HOME
     progress: dict[str, Any] = field(default_factory=dict)  # steps earlier attempts finished
+    drill: bool = False  # about a drill: everything said is marked [DRILL]
 
 
 def claim_ready(ctx: ServiceContext, owner: str, limit: int) -> list[Work]:
@@ -222,6 +223,7 @@ def _lease(
         dependency=_dependency_result(session, row),
         home=_home(pictures, row, now),
         progress=dict(row.progress or {}),
+        drill=bool(incident is not None and incident.drill),
     )
 
 

@@ -44,6 +44,7 @@ class HomeIncident:
     next_update: datetime | None
     private: bool
     functions: tuple[str, ...] = ()  # business functions its blast radius reaches
+    drill: bool = False  # an exercise: listed apart, never counted as an active incident
 
     @property
     def ref(self) -> str:
@@ -68,6 +69,15 @@ class HomeData:
     my_decisions: list[HomeDecision] = field(default_factory=list)
     my_action_items: list[OwnedItem] = field(default_factory=list)  # open, soonest due first
     last_90_days: Headlines | None = None
+
+    @property
+    def active(self) -> list[HomeIncident]:
+        """The real incidents: drills are exercises, shown apart."""
+        return [i for i in self.incidents if not i.drill]
+
+    @property
+    def drills(self) -> list[HomeIncident]:
+        return [i for i in self.incidents if i.drill]
 
 
 def home_data(ctx: ServiceContext, session: Session, user: str, now: datetime) -> HomeData:
@@ -126,6 +136,7 @@ def _home_incident(
         next_update=due,
         private=incident.private,
         functions=tuple(f.name for f in radius.functions),
+        drill=incident.drill,
     )
 
 

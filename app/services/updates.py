@@ -214,7 +214,14 @@ def _record(
     titles = ", ".join(a.title for a in sent) or "no audience"
     unit.log(incident.id, actor, "update", f"Update to {titles}: {narrative.what_changed}")
     elsewhere = [a for a in sent if not a.in_incident_channel]
-    if elsewhere:
+    if elsewhere and incident.drill:
+        titles = ", ".join(a.title for a in elsewhere)
+        unit.post_text(
+            incident.id,
+            f":mega: {mention(actor)} published an update to {titles}: in a drill it is posted "
+            "here, in the drill channel, instead of their channels.",
+        )
+    elif elsewhere:
         where = ", ".join(f"{a.title} ({a.channel})" for a in elsewhere)
         unit.post_text(incident.id, f":mega: {mention(actor)} published an update to {where}.")
 

@@ -17,7 +17,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from app.domain.channel_names import incident_channel_name
+from app.domain.channel_names import channel_prefix, incident_channel_name
 from app.domain.incident import IncidentSnapshot
 from app.services import outbox_messages as said
 from app.services.context import Op
@@ -30,7 +30,7 @@ from app.services.delivery import (
     retry_delay,
 )
 from app.slack.api_errors import retry_after, slack_error_code, slack_status
-from app.slack.blocks.common import Message
+from app.slack.blocks.common import Message, drill_marked
 from app.slack.blocks.home import home_view
 from app.slack.messages import MessageBook
 from app.slack.responder import Responder
@@ -97,7 +97,8 @@ class SlackGateway:
             message = said.decode(work.payload)
         except said.Undeliverable as exc:
             raise CannotRender(str(exc)) from exc
-        return self._render(message, work.incident)
+        rendered = self._render(message, work.incident)
+        return drill_marked(rendered) if work.drill else rendered
 
     def _render(self, message: said.Said, incident: IncidentSnapshot | None) -> Message:
         try:
@@ -131,11 +132,14 @@ class SlackGateway:
     async def _create_channel(self, work: Work) -> dict[str, Any]:
         incident = _need(work.incident)
         if work.maybe_sent:
-            found = await self._own_channel(incident.number, incident.declared_at)
+            prefix = channel_prefix(incident.number, drill=incident.drill)
+            found = await self._own_channel(prefix, incident.declared_at)
             if found:
                 return found
         for attempt in range(1, _MAX_NAME_ATTEMPTS + 1):
-            name = incident_channel_name(incident.number, incident.title, attempt)
+            name = incident_channel_name(
+                incident.number, incident.title, attempt, drill=incident.drill
+            )
             try:
                 response = await self.client.conversations_create(
                     name=name, is_private=incident.private
@@ -147,10 +151,10 @@ class SlackGateway:
             return {"channel": response["channel"]["id"], "name": name}
         raise GiveUp(f"every channel name for INC-{incident.number} is taken")
 
-    async def _own_channel(self, number: int, declared_at: datetime) -> dict[str, Any] | None:
-        """A channel this bot created for this incident on an attempt whose answer was lost."""
+    async def _own_channel(self, prefix: str, declared_at: datetime) -> dict[str, Any] | None:
+        """A channel this bot created for this incident (`inc-N…`, or `drill-N…`) on an
+        attempt whose answer was lost."""
         me = await self.bot_user_id()
-        prefix = f"inc-{number}"
         earliest = declared_at.timestamp() - 60
         async for page in await self.client.conversations_list(
             types="public_channel,private_channel", exclude_archived=True, limit=1000
@@ -195,6 +199,7 @@ class SlackGateway:
             steps["topic"] = lambda: self._set_topic(channel, topic, check_first=check)
         if slack.channel_id and slack.kickoff_ts:
             kickoff = self._render(said.Kickoff(), incident)
+            kickoff = drill_marked(kickoff) if incident.drill else kickoff
             where = (slack.channel_id, slack.kickoff_ts)
             steps["kickoff"] = lambda: self._update(*where, kickoff)
         if slack.announcement_channel_id and slack.announcement_ts:

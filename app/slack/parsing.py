@@ -18,6 +18,7 @@ from app.domain.severity import SeverityScale
 from app.domain.status import parse_status
 from app.domain.text import clean_text, escape
 from app.slack import parsing_actions as actions
+from app.slack import parsing_drills as drills
 from app.slack import parsing_glossary as glossary
 from app.slack import parsing_models as models
 from app.slack import parsing_playbooks as books
@@ -160,6 +161,7 @@ Command = (
     | actions.RecordAction
     | actions.CloseAction
     | actions.ListActions
+    | drills.StartDrill
 )
 
 # (usage, one line) for `/incident help`, in the order people need them.
@@ -218,6 +220,7 @@ USAGE = [
     ),
     ("actions [INC-n]", "action items, open first (`INC-n`: from anywhere)"),
     ("action [INC-n] A-n done <how it was verified>", "close an action item"),
+    ("drill [scenario]", "start a drill from a scenario (alone: the scenarios)"),
     ("note <text>", "add a note to the timeline"),
     ("timeline", "show the latest timeline entries"),
     ("help", "this list"),
@@ -261,6 +264,7 @@ class CommandParser:
             "glossary": glossary.parse_glossary,
             "action": actions.parse_action,
             "actions": actions.parse_actions,
+            "drill": drills.parse_drill,
         }
 
     def parse(self, text: str, caller: str) -> Command:

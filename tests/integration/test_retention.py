@@ -92,7 +92,7 @@ async def test_retention_is_configurable(fake: FakeSlack, sqlite_url: str) -> No
         await room.settle()
         await room.tick(2 * 60)
         assert room.rows(ProcessedEvent) == []
-        [job] = room.rows(JobRun)
+        [job] = [j for j in room.rows(JobRun) if j.name == "retention"]
         assert job.next_run_at - room.clock.now() <= timedelta(hours=1)
     finally:
         await room.stop()

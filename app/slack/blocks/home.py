@@ -26,6 +26,7 @@ def home_view(home: HomeData) -> dict[str, Any]:
     blocks += _action_items(home)
     blocks += _last_90_days(home)
     blocks.append(divider())
+    blocks += _drills(home)
     blocks += _incidents(home, MAX_BLOCKS - len(blocks))
     return {"type": "home", "blocks": blocks[:MAX_BLOCKS]}
 
@@ -104,11 +105,20 @@ def _action_items(home: HomeData) -> list[Block]:
     return [section("*My action items*" + more + "\n" + "\n".join(lines))]
 
 
+def _drills(home: HomeData) -> list[Block]:
+    """Drills under way, on one line: they are not incidents, so not counted among them."""
+    if not home.drills:
+        return []
+    shown = ", ".join(f"*{i.ref}* {_link(i)}" for i in home.drills[:LINES_PER_SECTION])
+    return [context(f":man-running: Drills under way: {shown}")]
+
+
 def _incidents(home: HomeData, budget: int) -> list[Block]:
-    if not home.incidents:
+    active = home.active
+    if not active:
         return [section("*No active incidents.* :sunny:")]
-    blocks: list[Block] = [header(f"Active incidents ({len(home.incidents)})")]
-    ordered = sorted(home.incidents, key=lambda i: (i.severity.rank, -i.number))
+    blocks: list[Block] = [header(f"Active incidents ({len(active)})")]
+    ordered = sorted(active, key=lambda i: (i.severity.rank, -i.number))
     groups = [(sev, list(items)) for sev, items in groupby(ordered, key=lambda i: i.severity.key)]
     for n, (_, items) in enumerate(groups):
         room = (budget - len(blocks)) // (len(groups) - n)  # a fair share for each severity
