@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from app.persistence.engine import make_engine
 from app.persistence.tables import (
+    ActionItem,
     AffectedSystem,
     Decision,
     Incident,
@@ -116,6 +117,20 @@ def seeded(tmp_path: Path) -> dict[str, str]:
             due={"business": (asked + timedelta(minutes=61)).isoformat()},
         )
         drill_update = StatusUpdate(incident_id=drill, at=asked, author="w", audiences=["business"])
+        for n, (due, done) in enumerate([(-1, None), (5, None), (3, 2)], 1):  # overdue, open, done
+            session.add(
+                ActionItem(
+                    incident_id=first,
+                    number=n,
+                    text=f"item {n}",
+                    owner="U0A",
+                    created_by="U0A",
+                    created_at=asked,
+                    due_at=asked + timedelta(days=10 + due),
+                    status="done" if done else "open",
+                    done_at=asked + timedelta(days=done) if done else None,
+                )
+            )
         session.add_all([on_time, late, drill_update])
         session.flush()
         for user, useful in (("U1", True), ("U2", True), ("U3", False)):
@@ -170,7 +185,7 @@ def test_text_report_by_severity_function_and_system_with_drills_apart(
     assert "50% (1/2)" in business and "2 👍 1 👎" in business
     assert "7m / 7m" in row_of(drills.split("Overall")[1], "all")
     assert "0 👍 1 👎" in row_of(drills.split("Updates per audience")[1], "business")
-    assert "Post-mortems: not tracked yet" in out and "Action items: not tracked yet" in out
+    assert "Action items: 3 opened, 1 done, 1 overdue" in out
 
 
 def test_since_widens_the_period_and_refuses_a_bad_duration(seeded: dict[str, str]) -> None:

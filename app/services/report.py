@@ -12,13 +12,12 @@ from sqlmodel import Session, col, select
 from app.domain.metrics import IncidentNumbers
 from app.domain.report import FollowUps, Report, Votes, build_report
 from app.persistence.tables import Incident, UpdateVote
+from app.services import action_items
 from app.services.context import ServiceContext
 from app.services.metrics import has_table, numbers_since, systems_of
 
-# The tables the post-mortem and action-item parts bring; until they exist the report says
-# "not tracked yet" for them.
+# The post-mortem part's table; until it exists the report says "not tracked yet".
 POSTMORTEM_TABLE = "postmortems"
-ACTION_ITEMS_TABLE = "action_items"
 
 
 def period_report(ctx: ServiceContext, period: timedelta) -> Report:
@@ -33,7 +32,7 @@ def period_report(ctx: ServiceContext, period: timedelta) -> Report:
             for incident, named in systems.items()
         }
         votes, drill_votes = _votes(session, since)
-        follow_ups = _follow_ups(session, numbers)
+        follow_ups = _follow_ups(session, numbers, since, until)
     return build_report(
         numbers,
         functions,
@@ -69,12 +68,21 @@ def _votes(session: Session, since: datetime) -> tuple[Votes, Votes]:
     )
 
 
-def _follow_ups(session: Session, numbers: Sequence[IncidentNumbers]) -> FollowUps:
-    """Post-mortems from the per-incident numbers once their table exists; action items from
-    ACTION ITEMS PART: count opened / done / overdue here once `action_items` exists."""
+def _follow_ups(
+    session: Session, numbers: Sequence[IncidentNumbers], since: datetime, now: datetime
+) -> FollowUps:
+    """Post-mortems from the per-incident numbers; action items opened, done and overdue
+    (real incidents only: drills are reported apart)."""
     real = [n for n in numbers if not n.drill]
     postmortems: dict[str, int | None] = {"due": None, "on_time": None}
     if has_table(session, POSTMORTEM_TABLE):
         known = [n.postmortem_on_time for n in real if n.postmortem_on_time is not None]
         postmortems = {"due": len(known), "on_time": sum(known)}
-    return FollowUps(postmortems_due=postmortems["due"], postmortems_on_time=postmortems["on_time"])
+    items = action_items.counts(session, since, now)
+    return FollowUps(
+        postmortems_due=postmortems["due"],
+        postmortems_on_time=postmortems["on_time"],
+        actions_opened=items.opened,
+        actions_done=items.done,
+        actions_overdue=items.overdue,
+    )
