@@ -47,7 +47,6 @@ from app.services.context import BOT_ACTOR, ServiceContext, Unit
 from app.services.declare import Declaration, Declared, declare_in
 
 log = logging.getLogger(__name__)
-UPDATES_GRACE = timedelta(minutes=5)  # an update this late is still on schedule
 TARGET_KEYS = ("first_update", "roles_filled", "containment")
 GATED = (Status.CONTAINED, Status.REMEDIATING, Status.VERIFYING, Status.RESOLVED)
 
@@ -377,7 +376,7 @@ def _updates(ctx: ServiceContext, unit: Unit, incident: Incident) -> tuple[tuple
             continue
         times = [u.at for u in sent if key in u.audiences]
         found = on_schedule(
-            times, incident.declared_at, severity.update_every, UPDATES_GRACE, unit.now
+            times, incident.declared_at, severity.update_every, ctx.config.updates_grace, unit.now
         )
         verdicts += [(audience.title, ok) for ok in found]
     return tuple(verdicts)
