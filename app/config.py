@@ -39,6 +39,7 @@ from app.domain.durations import parse_duration
 from app.domain.permissions import Publishers
 from app.domain.roles import BUILTIN_ROLES, Role, RoleCatalog
 from app.domain.severity import Severity, SeverityScale
+from app.postmortem_config import PostmortemConfig
 
 
 def _shipped(folder: str) -> Path:
@@ -224,6 +225,7 @@ class WarroomConfig(_Strict):
     business_functions: dict[str, BusinessFunctionConfig] = Field(default_factory=dict)
     catalog_file: str | None = None  # merged in by load_config, relative to the file
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)  # what monitoring's alerts do
+    postmortem: PostmortemConfig = Field(default_factory=PostmortemConfig)  # due, exemptions
     # Validated even when absent, so the defaults go through the same merge and checks.
     audiences: Annotated[dict[str, AudienceConfig], BeforeValidator(_merge_audiences)] = Field(
         default_factory=dict, validate_default=True
@@ -315,6 +317,13 @@ class WarroomConfig(_Strict):
     @model_validator(mode="after")
     def _alert_severities(self) -> WarroomConfig:
         problems = self.alerts.severity_problems(list(self.severities))
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @model_validator(mode="after")
+    def _postmortem_exemptions(self) -> WarroomConfig:
+        problems = self.postmortem.severity_problems(list(self.severities))
         if problems:
             raise ValueError("; ".join(problems))
         return self
