@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from app.services import cadence, decisions, delivery, digest, retention
+from app.services import cadence, decisions, delivery, digest, postmortem_followup, retention
 from app.services.context import ServiceContext
 from app.services.delivery import (
     CannotRender,
@@ -26,7 +26,7 @@ from app.services.delivery import (
 
 log = logging.getLogger(__name__)
 # Modules with run_due(ctx) (act on what fell due, once across replicas) and next_wake(ctx).
-DUE_WORK = (cadence, decisions, digest, retention)
+DUE_WORK = (cadence, decisions, digest, retention, postmortem_followup)
 POLL = 1.0
 UNDER_PRESSURE = 2  # deliveries started per tick while requests wait for their ack
 STOP_GRACE = 5.0  # seconds given to a stopping scheduler and its deliveries, in all
