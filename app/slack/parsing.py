@@ -20,6 +20,7 @@ from app.domain.text import clean_text, escape
 from app.slack import parsing_glossary as glossary
 from app.slack import parsing_models as models
 from app.slack import parsing_playbooks as books
+from app.slack import parsing_postmortem as postmortem
 from app.slack.text import to_plain, user_id_from_mention
 
 SELF_WORDS = {"me", "myself", "@me"}
@@ -156,6 +157,9 @@ Command = (
     | books.ShowRemediation
     | glossary.ShowGlossary
     | glossary.AddGlossaryTerm
+    | postmortem.ShowPostmortem
+    | postmortem.NamePostmortemOwner
+    | postmortem.PostmortemDone
 )
 
 # (usage, one line) for `/incident help`, in the order people need them.
@@ -208,6 +212,7 @@ USAGE = [
         "glossary add <term> <definition>",
         "add or change a term (the incident's commander, or an admin)",
     ),
+    postmortem.USAGE,
     ("note <text>", "add a note to the timeline"),
     ("timeline", "show the latest timeline entries"),
     ("help", "this list"),
@@ -249,6 +254,7 @@ class CommandParser:
             "hypotheses": lambda args, caller: books.ListHypotheses(),
             "remediation": lambda args, caller: books.ShowRemediation(),
             "glossary": glossary.parse_glossary,
+            "postmortem": postmortem.parse_postmortem,
         }
 
     def parse(self, text: str, caller: str) -> Command:

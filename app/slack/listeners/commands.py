@@ -17,7 +17,7 @@ from app.slack.ack_gate import CONTEXT_KEY
 from app.slack.blocks.modals import declare_modal
 from app.slack.blocks.replies import help_message
 from app.slack.deps import SlackDeps
-from app.slack.listeners import errors
+from app.slack.listeners import errors, postmortem
 from app.slack.listeners import incident_commands as handlers
 
 HANDLERS: dict[type, Callable[[handlers.Call, Any], Awaitable[None]]] = {
@@ -51,6 +51,7 @@ HANDLERS: dict[type, Callable[[handlers.Call, Any], Awaitable[None]]] = {
     books.ShowRemediation: handlers.show_remediation,
     glossary.ShowGlossary: handlers.show_glossary,
     glossary.AddGlossaryTerm: handlers.add_glossary_term,
+    **postmortem.HANDLERS,
 }
 
 
