@@ -80,6 +80,12 @@ def _parser() -> argparse.ArgumentParser:
     playbook_commands.add_parser("list", help="the playbooks and their titles").set_defaults(
         run=_playbooks_list
     )
+    report = commands.add_parser("report", help="the incident numbers over a period")
+    report.add_argument("--since", default="90d", help="how far back, e.g. 90d (default), 365d")
+    report.add_argument("--format", choices=("text", "csv", "html"), default="text")
+    report.add_argument("--out", type=Path, help="write to this file instead of printing")
+    report.set_defaults(run=_report)
+
     glossary = commands.add_parser("glossary", help="the glossary (glossary.yaml and Slack)")
     glossary_commands = glossary.add_subparsers(required=True, metavar="action")
     glossary_commands.add_parser(
@@ -333,4 +339,36 @@ def _postmortem(args: argparse.Namespace) -> int:
         return 1
     finally:
         engine.dispose()
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    """The numbers of every incident declared in the period (drills apart)."""
+    from datetime import timedelta
+
+    from app.clock import SystemClock
+    from app.domain.durations import parse_duration
+    from app.persistence.engine import Database, make_engine
+    from app.report_output import FORMATS
+    from app.services.context import ServiceContext
+    from app.services.report import period_report
+
+    try:
+        period = parse_duration(args.since, longest=timedelta(days=3660))
+    except ValueError as exc:
+        print(f"--since: {exc}", file=sys.stderr)
+        return 2
+    settings = Settings()
+    config = load_config(settings.config_path())
+    engine = make_engine(settings.warroom_database_url)
+    try:
+        ctx = ServiceContext(Database(engine), config, SystemClock(), settings.templates_dir)
+        written = FORMATS[args.format](period_report(ctx, period))
+    finally:
+        engine.dispose()
+    if args.out:
+        args.out.write_text(written, encoding="utf-8")
+        print(f"report written to {args.out}")
+    else:
+        sys.stdout.write(written)
     return 0

@@ -123,6 +123,7 @@ class AudienceConfig(_Strict):
     min_severity: str | None = None
     requires_approval: bool = False
     automatic: bool = True
+    feedback: bool = False  # its updates ask "Was this useful?"
 
     @field_validator("channel")
     @classmethod
@@ -134,8 +135,8 @@ class AudienceConfig(_Strict):
 
 DEFAULT_AUDIENCES: dict[str, dict[str, Any]] = {
     "technical": {"channel": "incident"},
-    "business": {"channel": "#biz-updates", "min_severity": "sev2"},
-    "executive": {"channel": "#exec-updates", "min_severity": "sev1"},
+    "business": {"channel": "#biz-updates", "min_severity": "sev2", "feedback": True},
+    "executive": {"channel": "#exec-updates", "min_severity": "sev1", "feedback": True},
     "customer": {
         "channel": "#customer-comms",
         "min_severity": "sev1",
@@ -226,6 +227,8 @@ class WarroomConfig(_Strict):
     catalog_file: str | None = None  # merged in by load_config, relative to the file
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)  # what monitoring's alerts do
     postmortem: PostmortemConfig = Field(default_factory=PostmortemConfig)  # due, exemptions
+    # An update still counts as on schedule when it went out this long after it was due.
+    updates_grace: Duration = timedelta(minutes=5)
     # Validated even when absent, so the defaults go through the same merge and checks.
     audiences: Annotated[dict[str, AudienceConfig], BeforeValidator(_merge_audiences)] = Field(
         default_factory=dict, validate_default=True
@@ -337,7 +340,7 @@ class WarroomConfig(_Strict):
 
     def audience_list(self) -> AudienceList:
         return AudienceList(
-            Audience(key, a.channel, a.min_severity, a.requires_approval, a.automatic)
+            Audience(key, a.channel, a.min_severity, a.requires_approval, a.automatic, a.feedback)
             for key, a in self.audiences.items()
         )
 

@@ -30,7 +30,7 @@ class Incident(SQLModel, table=True):
     impact: str = ""
     summary: str = ""  # resolution summary
     declared_by: str
-    declared_at: datetime = _time()
+    declared_at: datetime = _time(index=True)  # reports select a period by it
     updated_at: datetime = _time()
     declared_from_channel: str | None = None
     channel_name: str | None = None  # intended name until created, then the actual one
@@ -188,6 +188,25 @@ class StatusUpdate(SQLModel, table=True):
     impact: str = ""
     uncertain: str = ""
     next_steps: str = ""
+    # audience -> when its update was due (ISO 8601; null: nothing was due), for the share of
+    # updates on schedule. Rows from before due times were kept have none.
+    due: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
+
+
+class UpdateVote(SQLModel, table=True):
+    """ "Was this useful?" on an update: one vote per person per update and audience; a
+    person voting again replaces their vote."""
+
+    __tablename__ = "update_votes"
+
+    update_id: int = Field(foreign_key="status_updates.id", primary_key=True)
+    audience: str = Field(primary_key=True)
+    user_id: str = Field(primary_key=True)
+    incident_id: int = Field(foreign_key="incidents.id", index=True)
+    useful: bool
+    at: datetime = _time()
 
 
 class UpdateDraft(SQLModel, table=True):

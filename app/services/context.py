@@ -159,10 +159,12 @@ class Unit:
         channel: str | None = None,
         supersede_key: str | None = None,
         audience: str | None = None,
+        update_id: int | None = None,
     ) -> OutboxMessage:
         """Words already rendered from a template (an update, a reminder), posted as they are.
 
-        `channel` None means the incident channel; a user ID means a direct message."""
+        `channel` None means the incident channel; a user ID means a direct message.
+        `update_id`: the update its readers are asked about ("Was this useful?")."""
         if channel is None and incident_id is None:
             raise ValueError("a post with no incident needs a channel")
         key = f"incident:{incident_id}" if channel is None else f"channel:{channel}"
@@ -170,7 +172,7 @@ class Unit:
             Op.POST,
             incident_id=incident_id,
             channel=channel,
-            payload=Text(text, audience).encode(),
+            payload=Text(text, audience, update_id).encode(),
             sequence_key=key,
             supersede_key=supersede_key,
         )

@@ -35,6 +35,7 @@ class Text(Said):
     KIND = "text"
     text: str
     audience: str | None = None  # the audience an update was for
+    update_id: int | None = None  # set: the update asks "Was this useful?" (StatusUpdate.id)
 
 
 @dataclass(frozen=True)

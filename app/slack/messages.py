@@ -16,6 +16,7 @@ from app.slack.blocks import alerts, impact, notices, playbooks
 from app.slack.blocks import incident as standing
 from app.slack.blocks.common import Message, fallback, section, sections
 from app.slack.blocks.decisions import decision_made, decision_message
+from app.slack.blocks.satisfaction import feedback_buttons
 
 Renderer = Callable[[IncidentSnapshot, Any], Message]
 
@@ -71,7 +72,11 @@ class MessageBook:
 
     def render(self, message: said.Said, incident: IncidentSnapshot | None) -> Message:
         if isinstance(message, said.Text):  # already rendered from a template
-            return rendered(message.text)
+            words = rendered(message.text)
+            if message.update_id is None or message.audience is None:
+                return words
+            asked = feedback_buttons(message.update_id, message.audience)
+            return Message(text=words.text, blocks=[*words.blocks[: 50 - len(asked)], *asked])
         if type(message) in self._standalone:
             return self._standalone[type(message)](message)
         if incident is None:

@@ -1,7 +1,7 @@
 """postmortems: owner, due time, reminders and link of each incident's post-mortem
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-01 10:00:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import app.persistence.types
 
 revision: str = "0018"
-down_revision: str | None = "0016"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
