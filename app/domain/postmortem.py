@@ -7,7 +7,6 @@ JSON. Nothing here knows Slack or SQL.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -119,8 +118,9 @@ class EvidenceFact:
 class AudienceUpdates:
     audience: str
     count: int
-    on_schedule: int | None  # None: the severity sets no rhythm for it
-    longest_silence: timedelta
+    on_schedule: int | None  # None: no update had a recorded due time
+    scheduled: int  # updates that had a due time (what on_schedule is out of)
+    longest_silence: timedelta | None  # None: the audience was never owed an update
 
 
 @dataclass(frozen=True)
@@ -210,43 +210,18 @@ class Postmortem:
 # --- rules ---------------------------------------------------------------------------------
 
 
-def severity_at(history: Sequence[SeverityChange], moment: datetime) -> str:
-    """The severity in force at `moment` (the declared one before any change)."""
-    current = history[0].severity if history else ""
-    for change in history:
-        if change.at <= moment:
-            current = change.severity
-    return current
-
-
-def audience_updates(
-    audience: str,
-    sent: Sequence[datetime],
-    *,
-    declared_at: datetime,
-    ended_at: datetime,
-    rhythm: Callable[[datetime], timedelta | None],
-    grace: timedelta,
-) -> AudienceUpdates:
-    """How many updates one audience got, how many went out on schedule, and its longest
-    silence. The declaration counts as the first word: the first update is due one interval
-    (set by the severity in force then) after it, each next one an interval after the last.
-    An update is on schedule when it went out no later than its due time plus `grace`."""
-    times = sorted(t for t in sent if declared_at <= t <= ended_at)
-    previous, on_time, timed, silence = declared_at, 0, False, timedelta(0)
-    for moment in times:
-        interval = rhythm(previous)
-        if interval is not None:
-            timed = True
-            on_time += moment <= previous + interval + grace
-        silence = max(silence, moment - previous)
-        previous = moment
-    silence = max(silence, ended_at - previous)
-    return AudienceUpdates(audience, len(times), on_time if timed else None, silence)
-
-
 def time_to_decide(
     asked_at: datetime, decided_at: datetime | None, status: str
 ) -> timedelta | None:
     """Asked → made; None for one closed, carried over or still pending."""
     return decided_at - asked_at if decided_at is not None and status == "decided" else None
+
+
+def on_time(due_at: datetime | None, done_at: datetime | None, now: datetime) -> bool | None:
+    """Whether a post-mortem was done by its due time: None while that is not known yet (not
+    due, not done) or when none is required (no due time)."""
+    if due_at is None:
+        return None
+    if done_at is not None:
+        return done_at <= due_at
+    return False if now > due_at else None

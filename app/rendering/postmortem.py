@@ -229,7 +229,7 @@ def _updates(doc: Postmortem) -> str:
 
 
 def _update_row(u: AudienceUpdates) -> list[str]:
-    on_time = "no rhythm set" if u.on_schedule is None else f"{u.on_schedule} of {u.count}"
+    on_time = "no due times" if u.on_schedule is None else f"{u.on_schedule} of {u.scheduled}"
     return [md(u.audience), str(u.count), on_time, span(u.longest_silence)]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -28,10 +29,12 @@ from app.domain.metrics import (
     parse_move,
 )
 from app.domain.metrics import incident_numbers as compute
+from app.domain.postmortem import on_time
 from app.persistence.tables import (
     AffectedSystem,
     Decision,
     Incident,
+    PostmortemRecord,
     StatusMilestone,
     StatusUpdate,
     TimelineEntry,
@@ -229,9 +232,12 @@ def _due_times(
 def _with_follow_ups(
     session: Session, numbers: list[IncidentNumbers], now: datetime
 ) -> list[IncidentNumbers]:
-    """POST-MORTEM / ACTION ITEMS PARTS: fill `postmortem_on_time` and `action_items_open`
-    here from your tables (one query each over the incidents in `numbers`), e.g.
-    `dataclasses.replace(n, postmortem_on_time=..., action_items_open=...)`. Until then both
-    stay None, which the report shows as "not tracked yet"."""
-    del session, now
-    return numbers
+    """Whether each post-mortem was done on time (None: not due yet, or none required).
+    ACTION ITEMS PART: fill `action_items_open` here from `action_items` (one query over the
+    incidents in `numbers`); until then it stays None ("not tracked yet")."""
+    ids = [n.incident_id for n in numbers]
+    records = session.exec(
+        select(PostmortemRecord).where(col(PostmortemRecord.incident_id).in_(ids))
+    )
+    late = {r.incident_id: on_time(r.due_at, r.done_at, now) for r in records}
+    return [replace(n, postmortem_on_time=late.get(n.incident_id)) for n in numbers]

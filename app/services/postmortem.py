@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
@@ -30,8 +30,7 @@ from app.domain.postmortem import (
     StepFact,
     Summary,
     TimelineLine,
-    audience_updates,
-    severity_at,
+    on_time,
     time_to_decide,
 )
 from app.domain.roles import COMMANDER
@@ -43,20 +42,17 @@ from app.persistence.tables import (
     Hypothesis,
     Incident,
     PostmortemRecord,
-    StatusUpdate,
     TimelineEntry,
 )
 from app.rendering.postmortem import to_json, to_markdown
 from app.services import playbook_state
 from app.services.context import ServiceContext
 from app.services.lookup import current_holders, milestones, role_history
+from app.services.metrics import IncidentNumbers, incident_numbers
 
 _REF = re.compile(r"^(?:inc-?)?(\d{1,9})$", re.IGNORECASE)
 _SEVERITY_LOG = re.compile(r"^Severity (\S+) → (\S+)(?:: (.*))?$", re.DOTALL)
 FORMATS = ("md", "json")
-# PLACEHOLDER until the metrics part lands `app.services.metrics` (with `updates_grace`):
-# an update counts as on schedule up to this long after its due time.
-UPDATES_GRACE = timedelta(minutes=5)
 
 # Where the action items come from. The actions part (table `action_items`) replaces this with
 # its own reader at merge; until then the post-mortem says none are recorded.
@@ -100,6 +96,8 @@ def gather(ctx: ServiceContext, session: Session, incident: Incident, now: datet
     entries = _timeline(session, incident.id)
     history = _severity_history(incident, entries)
     decisions = _decisions(session, incident.id)
+    numbers = incident_numbers(ctx, incident.id, session)
+    follow = follow_up(session, incident.id)
     return Postmortem(
         generated_at=now,
         summary=_summary(ctx, session, incident, history, resolved_at),
@@ -108,15 +106,15 @@ def gather(ctx: ServiceContext, session: Session, incident: Incident, now: datet
         decisions=decisions,
         hypotheses=_hypotheses(session, incident.id),
         evidence=_evidence(session, incident.id),
-        updates=_updates(ctx, session, incident, history, resolved_at or now),
+        updates=_updates(numbers),
         roles=tuple(
             RoleSpell(r.role, r.user_id, r.started_at, r.ended_at, r.assigned_by)
             for r in role_history(session, incident.id)
         ),
         playbook=_playbook(session, incident.id),
-        numbers=incident_numbers_placeholder(incident, reached, decisions),
+        numbers=_numbers(numbers, follow, now),
         action_items=_action_items(session, incident.id),
-        follow_up=follow_up(session, incident.id),
+        follow_up=follow,
     )
 
 
@@ -274,41 +272,12 @@ def _evidence(session: Session, incident_id: int) -> tuple[EvidenceFact, ...]:
     )
 
 
-def _updates(
-    ctx: ServiceContext,
-    session: Session,
-    incident: Incident,
-    history: list[SeverityChange],
-    ended_at: datetime,
-) -> tuple[AudienceUpdates, ...]:
-    """Per audience that was updated (and always the incident channel's)."""
-    sent: dict[str, list[datetime]] = {}
-    rows = session.exec(
-        select(StatusUpdate)
-        .where(StatusUpdate.incident_id == incident.id)
-        .order_by(col(StatusUpdate.at))
-    )
-    for update in rows:
-        for audience in update.audiences:
-            sent.setdefault(audience, []).append(update.at)
-    technical = next((a.key for a in ctx.audiences if a.in_incident_channel), None)
-    if technical and technical not in sent:
-        sent[technical] = []
-
-    def rhythm(moment: datetime) -> timedelta | None:
-        key = severity_at(history, moment) or incident.severity
-        return ctx.severities.describe(key).update_every
-
+def _updates(numbers: IncidentNumbers) -> tuple[AudienceUpdates, ...]:
+    """Per audience owed or sent updates, as the metrics count them."""
     return tuple(
-        audience_updates(
-            audience,
-            times,
-            declared_at=incident.declared_at,
-            ended_at=max(ended_at, incident.declared_at),
-            rhythm=rhythm,
-            grace=UPDATES_GRACE,
-        )
-        for audience, times in sent.items()
+        AudienceUpdates(key, a.updates, a.on_schedule, a.scheduled, a.longest_silence)
+        for key, a in numbers.audiences.items()
+        if a.updates or a.longest_silence is not None
     )
 
 
@@ -343,26 +312,30 @@ def _playbook(session: Session, incident_id: int) -> PlaybookFact | None:
     )
 
 
-def incident_numbers_placeholder(
-    incident: Incident, reached: dict[str, datetime], decisions: tuple[DecisionFact, ...]
-) -> tuple[Number, ...]:
-    """PLACEHOLDER for `app.services.metrics.incident_numbers` (the metrics part): the few
-    numbers readable straight off the record, until that lands and replaces this."""
-    declared = incident.declared_at
-    detected = incident.detected_at or declared
+def _numbers(numbers: IncidentNumbers, follow: FollowUp, now: datetime) -> tuple[Number, ...]:
+    """This incident's numbers (app.services.metrics), in words."""
     spans = [
-        ("time to detect", incident.started_at, detected),
-        ("time to declare", detected, declared),
-        ("time to contain", declared, reached.get("contained")),
-        ("time to resolve", declared, reached.get("resolved")),
+        ("time to detect", numbers.time_to_detect),
+        ("time to declare", numbers.time_to_declare),
+        ("time to contain", numbers.time_to_contain),
+        ("time to resolve", numbers.time_to_resolve),
     ]
-    numbers = [
-        Number(name, humanize(end - start) if start and end else "—") for name, start, end in spans
+    shown = [Number(name, humanize(span) if span is not None else "—") for name, span in spans]
+    shown += [
+        Number(f"time to decide {decision_ref(n)}", humanize(span))
+        for n, span in sorted(numbers.time_to_decide.items())
     ]
-    for d in decisions:
-        if d.time_to_decide is not None:
-            numbers.append(Number(f"time to decide {d.ref}", humanize(d.time_to_decide)))
-    return tuple(numbers)
+    for key, audience in numbers.audiences.items():
+        if audience.scheduled:
+            share = f"{audience.on_schedule or 0} of {audience.scheduled}"
+            shown.append(Number(f"{key} updates on schedule", share))
+    done = on_time(follow.due_at, follow.done_at, now)
+    shown.append(Number("post-mortem on time", {True: "yes", False: "no", None: "—"}[done]))
+    if numbers.action_items_open is not None:
+        shown.append(Number("action items open", str(numbers.action_items_open)))
+    if numbers.reopened:
+        shown.append(Number("reopened", "yes"))
+    return tuple(shown)
 
 
 def _action_items(session: Session, incident_id: int) -> tuple[ActionItemFact, ...] | None:

@@ -19,6 +19,7 @@ import pytest
 
 from app.config import ConfigError, parse_config
 from app.persistence.tables import Incident, OutboxMessage, PostmortemRecord
+from app.services.metrics import incident_numbers
 from tests.fakes.slack_api import UPLOAD, FakeSlack
 from tests.harness import Warroom
 
@@ -107,6 +108,9 @@ async def test_resolving_uploads_the_draft_once(room: Warroom) -> None:
     assert "- **Time to decide:** 7m" in document
     assert "nulls since the 02:00 ETL run" in document and "s3://snapshots/fraud" in document
     assert "| tech-lead | @U0BOBBY01 |" in document
+    assert "| time to decide D-1 | 7m |" in document  # this incident's numbers (metrics)
+    assert "| post-mortem on time | — |" in document  # not due yet
+    assert "| technical |" in document  # updates per audience
     # What people typed is text, never markup: no HTML, no pings, no broken table.
     assert "<script>" not in document and "&lt;script&gt;" in document
     assert "<!channel>" not in document
@@ -174,6 +178,7 @@ async def test_reminders_go_to_the_owner_until_it_is_done(room: Warroom) -> None
     [record] = room.rows(PostmortemRecord)
     assert record.link == "https://wiki.example.com/inc-1" and record.done_by == people.bob
     assert room.said(channel, "is done (late)")
+    assert incident_numbers(room.app.ctx, 1).postmortem_on_time is False  # for the report
     await room.tick(3 * 24 * 60)
     assert len(reminders(people.bob)) == 1  # no reminder after it is done
     shown = await room.command("postmortem", channel=channel)
