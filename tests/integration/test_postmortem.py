@@ -261,3 +261,28 @@ def test_the_due_time_and_exemptions_are_validated() -> None:
     with pytest.raises(ConfigError, match=re.escape("postmortem.exempt: 'sev9' is not drills")):
         parse_config({"postmortem": {"exempt": ["sev9"]}})
     assert parse_config({}).postmortem.due == timedelta(hours=48)
+
+
+async def test_the_playbook_followed_its_skipped_steps_and_gate_overrides(room: Warroom) -> None:
+    await room.command("declare sev2 Fraud precision drop --playbook model-drift")
+    await room.settle()
+    channel = room.incident_channel(1).id
+    for text in (
+        "step confirm-drop done dashboard checked",
+        "status contained --override fallback serving, freeze under way",
+        "status resolved --override verified by hand",
+    ):
+        reply = await room.command(text, channel=channel)
+        await room.settle()
+        assert "can't move" not in reply.everything, reply.everything
+    [message] = shared_files(room.fake, channel)
+    document = (room.fake.file_content((message.files or [])[0]["id"]) or b"").decode()
+    playbook = document.split("## Playbook")[1].split("##")[0]
+    assert "Followed **Model performance drop" in playbook
+    assert "(`model-drift`, version " in playbook
+    assert "detection / `rule-out-deploy` (required)" in playbook
+    assert "`confirm-drop`" not in playbook  # done, so not skipped
+    decisions = document.split("## Decisions")[1].split("## Hypotheses")[0]
+    assert "- **Gate override:** moved to contained with required steps open" in decisions
+    assert "fallback serving, freeze under way" in decisions
+    assert "moved to resolved" in decisions
