@@ -1,6 +1,5 @@
 """`warroom serve | db upgrade | templates … | catalog … | playbooks … | drills check |
-glossary export`
-(also `python -m app`)."""
+glossary export | postmortem INC-n | report` (also `python -m app`)."""
 
 from __future__ import annotations
 
@@ -97,6 +96,10 @@ def _parser() -> argparse.ArgumentParser:
     glossary_commands.add_parser(
         "export", help="print the glossary as YAML, terms added in Slack marked"
     ).set_defaults(run=_glossary_export)
+    postmortem = commands.add_parser("postmortem", help="print an incident's post-mortem")
+    postmortem.add_argument("incident", help="the incident, e.g. INC-42")
+    postmortem.add_argument("--format", choices=["md", "json"], default="md", dest="fmt")
+    postmortem.set_defaults(run=_postmortem)
     return parser
 
 
@@ -337,6 +340,33 @@ def _glossary_export(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     print(export_yaml(list(glossary)), end="")
+    return 0
+
+
+def _postmortem(args: argparse.Namespace) -> int:
+    """The same document Warroom uploads on resolve, from the database, to stdout."""
+    from sqlalchemy import inspect
+
+    from app.clock import SystemClock
+    from app.domain.errors import NotFound
+    from app.persistence.engine import Database, make_engine
+    from app.services.context import ServiceContext
+    from app.services.postmortem import document
+
+    settings = Settings()
+    config = load_config(settings.config_path())
+    engine = make_engine(settings.warroom_database_url)
+    try:
+        if not inspect(engine).has_table("incidents"):
+            print("warroom: no incidents yet (the database is not migrated)", file=sys.stderr)
+            return 1
+        ctx = ServiceContext(Database(engine), config, SystemClock())
+        print(document(ctx, args.incident, args.fmt), end="")
+    except NotFound as exc:
+        print(f"warroom: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
     return 0
 
 

@@ -40,6 +40,7 @@ from app.domain.durations import parse_duration
 from app.domain.permissions import Publishers
 from app.domain.roles import BUILTIN_ROLES, Role, RoleCatalog
 from app.domain.severity import Severity, SeverityScale
+from app.postmortem_config import PostmortemConfig
 
 
 def _shipped(folder: str) -> Path:
@@ -235,6 +236,7 @@ class WarroomConfig(_Strict):
     catalog_file: str | None = None  # merged in by load_config, relative to the file
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)  # what monitoring's alerts do
     action_items: ActionItemsConfig = Field(default_factory=ActionItemsConfig)
+    postmortem: PostmortemConfig = Field(default_factory=PostmortemConfig)  # due, exemptions
     # An update still counts as on schedule when it went out this long after it was due.
     updates_grace: Duration = timedelta(minutes=5)
     # Validated even when absent, so the defaults go through the same merge and checks.
@@ -341,6 +343,13 @@ class WarroomConfig(_Strict):
     @model_validator(mode="after")
     def _alert_severities(self) -> WarroomConfig:
         problems = self.alerts.severity_problems(list(self.severities))
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @model_validator(mode="after")
+    def _postmortem_exemptions(self) -> WarroomConfig:
+        problems = self.postmortem.severity_problems(list(self.severities))
         if problems:
             raise ValueError("; ".join(problems))
         return self

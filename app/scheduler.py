@@ -21,6 +21,7 @@ from app.services import (
     digest,
     drill_reminder,
     drills,
+    postmortem_followup,
     retention,
 )
 from app.services.context import ServiceContext
@@ -35,7 +36,16 @@ from app.services.delivery import (
 
 log = logging.getLogger(__name__)
 # Modules with run_due(ctx) (act on what fell due, once across replicas) and next_wake(ctx).
-DUE_WORK = (cadence, decisions, digest, retention, action_items, drills, drill_reminder)
+DUE_WORK = (
+    cadence,
+    decisions,
+    digest,
+    retention,
+    action_items,
+    drills,
+    drill_reminder,
+    postmortem_followup,
+)
 POLL = 1.0
 UNDER_PRESSURE = 2  # deliveries started per tick while requests wait for their ack
 STOP_GRACE = 5.0  # seconds given to a stopping scheduler and its deliveries, in all

@@ -185,6 +185,8 @@ def test_text_report_by_severity_function_and_system_with_drills_apart(
     assert "50% (1/2)" in business and "2 👍 1 👎" in business
     assert "7m / 7m" in row_of(drills.split("Overall")[1], "all")
     assert "0 👍 1 👎" in row_of(drills.split("Updates per audience")[1], "business")
+    # The postmortems table exists (none of these seeded incidents has one due yet).
+    assert "Post-mortems: 0 of 0 on time" in out
     assert "Action items: 3 opened, 1 done, 1 overdue" in out
 
 

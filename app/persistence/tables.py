@@ -530,3 +530,23 @@ class DrillInject(SQLModel, table=True):
     wake_at: datetime | None = _time(nullable=True, index=True)
     content: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     done_at: datetime | None = _time(nullable=True)
+
+
+class PostmortemRecord(SQLModel, table=True):
+    """An incident's post-mortem after the fact: its owner (the commander unless someone was
+    named), when it is due, the reminders sent, and where the finished document lives."""
+
+    __tablename__ = "postmortems"
+
+    incident_id: int = Field(foreign_key="incidents.id", primary_key=True)
+    owner: str | None = None  # named with `/incident postmortem owner`; None: the commander
+    owner_named_by: str | None = None
+    resolved_at: datetime | None = _time(nullable=True)  # the resolution it follows (latest)
+    due_at: datetime | None = _time(nullable=True)  # None: not resolved yet, or exempt
+    exempt: str = ""  # why none is required (drills, a severity), from the configuration
+    wake_at: datetime | None = _time(nullable=True, index=True)  # the next reminder
+    reminders_sent: int = 0
+    drafts: int = 0  # drafts uploaded to the channel (one per resolution)
+    done_at: datetime | None = _time(nullable=True)
+    done_by: str | None = None
+    link: str | None = None  # where the finished document lives

@@ -48,6 +48,7 @@ class Op(StrEnum):
     RESPOND = "respond"  # ephemeral reply through a response_url (DM when there is none)
     READ_PINNED = "read_pinned"  # read a :pushpin:ed message; its text goes to the timeline
     MOVE_ALIAS = "move_alias"  # a decided rollback: move a model's alias in the registry
+    UPLOAD = "upload"  # a file into the channel: payload filename, title, content, comment
 
 
 @dataclass

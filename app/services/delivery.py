@@ -33,7 +33,12 @@ RESPONSE_URL_LIFETIME = timedelta(minutes=30)
 # failed, and the commander decides again, rather than it happening by surprise much later.
 MOVE_LIFETIME = timedelta(minutes=2)
 # Ops that are not idempotent in Slack: an attempt that may have landed must be checked first.
-_CHECK_BEFORE_REPEAT = {Op.POST.value, Op.CREATE_CHANNEL.value, Op.RESPOND.value}
+_CHECK_BEFORE_REPEAT = {
+    Op.POST.value,
+    Op.CREATE_CHANNEL.value,
+    Op.RESPOND.value,
+    Op.UPLOAD.value,
+}
 # Ops whose messages are rendered from the incident's current state.
 _NEEDS_INCIDENT = {
     Op.POST.value,

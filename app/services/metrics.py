@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Text, cast, inspect
+from sqlalchemy import Text, cast, func, inspect
 from sqlalchemy import select as wide_select  # more columns than sqlmodel's select types
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col, select
@@ -30,11 +31,14 @@ from app.domain.metrics import (
     parse_move,
 )
 from app.domain.metrics import incident_numbers as compute
+from app.domain.postmortem import on_time
 from app.domain.report import Headlines, headlines
 from app.persistence.tables import (
+    ActionItem,
     AffectedSystem,
     Decision,
     Incident,
+    PostmortemRecord,
     StatusMilestone,
     StatusUpdate,
     TimelineEntry,
@@ -252,9 +256,24 @@ def _due_times(
 def _with_follow_ups(
     session: Session, numbers: list[IncidentNumbers], now: datetime
 ) -> list[IncidentNumbers]:
-    """POST-MORTEM / ACTION ITEMS PARTS: fill `postmortem_on_time` and `action_items_open`
-    here from your tables (one query each over the incidents in `numbers`), e.g.
-    `dataclasses.replace(n, postmortem_on_time=..., action_items_open=...)`. Until then both
-    stay None, which the report shows as "not tracked yet"."""
-    del session, now
-    return numbers
+    """Whether each post-mortem was done on time (None: not due yet, or none required), and
+    how many of each incident's action items are still open."""
+    ids = [n.incident_id for n in numbers]
+    records = session.exec(
+        select(PostmortemRecord).where(col(PostmortemRecord.incident_id).in_(ids))
+    )
+    late = {r.incident_id: on_time(r.due_at, r.done_at, now) for r in records}
+    counted = (
+        wide_select(col(ActionItem.incident_id), func.count())
+        .where(col(ActionItem.incident_id).in_(ids), col(ActionItem.status) == "open")
+        .group_by(col(ActionItem.incident_id))
+    )
+    open_items: dict[int, int] = {i: n for i, n in session.execute(counted).all()}
+    return [
+        replace(
+            n,
+            postmortem_on_time=late.get(n.incident_id),
+            action_items_open=open_items.get(n.incident_id, 0),
+        )
+        for n in numbers
+    ]

@@ -80,6 +80,7 @@ class SlackGateway:
             Op.REFRESH: self._refresh,
             Op.RESPOND: self._respond,
             Op.READ_PINNED: self._read_pinned,
+            Op.UPLOAD: self._upload,
         }
 
     async def deliver(self, work: Work) -> dict[str, Any]:
@@ -371,6 +372,64 @@ class SlackGateway:
             return {"text": "(a message in a thread)", "permalink": link.get("permalink")}
         text = to_plain(found[0].get("text", "")) or "(a message with no text)"
         return {"text": text, "author": found[0].get("user"), "permalink": link.get("permalink")}
+
+    # --- files ----------------------------------------------------------------------------
+
+    async def _upload(self, work: Work) -> dict[str, Any]:
+        """A file shared in the channel, exactly once: the three calls of slack_sdk's
+        files_upload_v2 (files.getUploadURLExternal, the bytes POSTed to the URL it gives,
+        files.completeUploadExternal), made one at a time so each is recorded before the next
+        begins. A retry continues with the same file; the share, the one step Slack does not
+        make idempotent, is first looked for in the channel when an attempt may have made it."""
+        channel, payload = _need(work.target), work.payload
+        data = str(payload["content"]).encode("utf-8")
+        ticket = await self._step(
+            work, "ticket", lambda: self._upload_ticket(str(payload["filename"]), len(data))
+        )
+        await self._step(work, "bytes", lambda: self._send_bytes(work, ticket["upload_url"], data))
+        return await self._step(
+            work, "share", lambda: self._share_once(work, channel, ticket["file_id"]), more=False
+        )
+
+    async def _upload_ticket(self, filename: str, length: int) -> dict[str, Any]:
+        answer = await self.client.files_getUploadURLExternal(filename=filename, length=length)
+        return {"file_id": answer["file_id"], "upload_url": answer["upload_url"]}
+
+    async def _send_bytes(self, work: Work, url: str, data: bytes) -> dict[str, Any]:
+        timeout = aiohttp.ClientTimeout(total=self.client.timeout)
+        async with (
+            aiohttp.ClientSession(timeout=timeout) as session,
+            session.post(
+                url, data=data, ssl=self.client.ssl or True, proxy=self.client.proxy
+            ) as answer,
+        ):
+            status = answer.status
+        if status == 429 or status >= 500:
+            raise RetryLater(retry_delay(work.attempts), f"upload {status}", landed=None)
+        if status != 200:
+            raise GiveUp(f"the file upload was refused (HTTP {status})")
+        return {"bytes": len(data)}
+
+    async def _share_once(self, work: Work, channel: str, file_id: str) -> dict[str, Any]:
+        if work.maybe_sent and await self._file_in_channel(channel, file_id, work):
+            return {"channel": channel, "file_id": file_id, "recovered": True}
+        payload = work.payload
+        await self.client.files_completeUploadExternal(
+            files=[{"id": file_id, "title": str(payload["title"])}],
+            channel_id=channel,
+            initial_comment=str(payload.get("comment") or ""),
+        )
+        return {"channel": channel, "file_id": file_id}
+
+    async def _file_in_channel(self, channel: str, file_id: str, work: Work) -> bool:
+        oldest = f"{work.created_at.timestamp() - 300:.6f}"
+        async for page in await self.client.conversations_history(
+            channel=channel, oldest=oldest, limit=200
+        ):
+            for message in page["messages"]:
+                if any(f.get("id") == file_id for f in message.get("files") or []):
+                    return True
+        return False
 
 
 def _need(value: Any) -> Any:

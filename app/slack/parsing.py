@@ -22,6 +22,7 @@ from app.slack import parsing_drills as drills
 from app.slack import parsing_glossary as glossary
 from app.slack import parsing_models as models
 from app.slack import parsing_playbooks as books
+from app.slack import parsing_postmortem as postmortem
 from app.slack.text import to_plain, user_id_from_mention
 
 SELF_WORDS = {"me", "myself", "@me"}
@@ -162,6 +163,9 @@ Command = (
     | actions.CloseAction
     | actions.ListActions
     | drills.StartDrill
+    | postmortem.ShowPostmortem
+    | postmortem.NamePostmortemOwner
+    | postmortem.PostmortemDone
 )
 
 # (usage, one line) for `/incident help`, in the order people need them.
@@ -221,6 +225,7 @@ USAGE = [
     ("actions [INC-n]", "action items, open first (`INC-n`: from anywhere)"),
     ("action [INC-n] A-n done <how it was verified>", "close an action item"),
     ("drill [scenario]", "start a drill from a scenario (alone: the scenarios)"),
+    postmortem.USAGE,
     ("note <text>", "add a note to the timeline"),
     ("timeline", "show the latest timeline entries"),
     ("help", "this list"),
@@ -265,6 +270,7 @@ class CommandParser:
             "action": actions.parse_action,
             "actions": actions.parse_actions,
             "drill": drills.parse_drill,
+            "postmortem": postmortem.parse_postmortem,
         }
 
     def parse(self, text: str, caller: str) -> Command:

@@ -1,7 +1,7 @@
 """action_items: follow-ups of an incident, owned, due, closed with their verification
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-01 10:00:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import app.persistence.types
 
 revision: str = "0019"
-down_revision: str | None = "0017"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
