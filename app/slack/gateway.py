@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from app.domain.channel_names import channel_prefix, incident_channel_name
+from app.domain.drills import MARK, marked
 from app.domain.incident import IncidentSnapshot
 from app.services import outbox_messages as said
 from app.services.context import Op
@@ -414,10 +415,13 @@ class SlackGateway:
         if work.maybe_sent and await self._file_in_channel(channel, file_id, work):
             return {"channel": channel, "file_id": file_id, "recovered": True}
         payload = work.payload
+        title, comment = str(payload["title"]), str(payload.get("comment") or "")
+        if work.drill:  # a drill's file is marked like everything else said about it
+            title, comment = marked(title), marked(comment) if comment else MARK
         await self.client.files_completeUploadExternal(
-            files=[{"id": file_id, "title": str(payload["title"])}],
+            files=[{"id": file_id, "title": title}],
             channel_id=channel,
-            initial_comment=str(payload.get("comment") or ""),
+            initial_comment=comment,
         )
         return {"channel": channel, "file_id": file_id}
 
