@@ -19,7 +19,9 @@ from app.alias_mover import AliasMover
 from app.clock import Clock, SystemClock
 from app.config import ConfigError, Settings, WarroomConfig, load_config
 from app.domain.alerts import Alert
+from app.domain.drills import Scenario
 from app.domain.playbooks import Playbook
+from app.drill_files import Known, load_drills
 from app.glossary_file import load_glossary
 from app.integrations.mlflow_registry import MlflowRegistry
 from app.integrations.registry import ModelRegistry, RegistryError
@@ -130,6 +132,7 @@ def build_runtime(
     ctx.registry = registry if registry is not None else model_registry(settings)
     ctx.playbooks = _playbooks(settings, ctx)
     ctx.glossary = load_glossary(settings.playbooks_dir)
+    ctx.drills = _drills(settings, ctx)
     _check_templates(ctx)
     book = MessageBook(ctx.templates, ctx.severities, ctx.roles, ctx.catalog)
     responder = Responder(settings.response_url_hosts)
@@ -177,6 +180,15 @@ def _playbooks(settings: Settings, ctx: ServiceContext) -> dict[str, Playbook]:
     if problems:
         raise ConfigError("the configuration names missing playbooks:\n  " + "\n  ".join(problems))
     return playbooks
+
+
+def _drills(settings: Settings, ctx: ServiceContext) -> dict[str, Scenario]:
+    """An invalid drill scenario stops start-up naming the file and key, like a playbook."""
+    return load_drills(settings.drills_dir, known_to_drills(ctx))
+
+
+def known_to_drills(ctx: ServiceContext) -> Known:
+    return Known([s.key for s in ctx.severities], list(ctx.playbooks), list(ctx.catalog.systems))
 
 
 def _check_templates(ctx: ServiceContext) -> None:

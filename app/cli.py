@@ -1,5 +1,5 @@
-"""`warroom serve | db upgrade | templates … | catalog … | playbooks … | glossary export`
-(also `python -m app`)."""
+"""`warroom serve | db upgrade | templates … | catalog … | playbooks … | drills check |
+glossary export | postmortem INC-n | report` (also `python -m app`)."""
 
 from __future__ import annotations
 
@@ -80,11 +80,26 @@ def _parser() -> argparse.ArgumentParser:
     playbook_commands.add_parser("list", help="the playbooks and their titles").set_defaults(
         run=_playbooks_list
     )
+    report = commands.add_parser("report", help="the incident numbers over a period")
+    report.add_argument("--since", default="90d", help="how far back, e.g. 90d (default), 365d")
+    report.add_argument("--format", choices=("text", "csv", "html"), default="text")
+    report.add_argument("--out", type=Path, help="write to this file instead of printing")
+    report.set_defaults(run=_report)
+
+    drills = commands.add_parser("drills", help="drill scenario files (WARROOM_DRILLS_DIR)")
+    drill_commands = drills.add_subparsers(required=True, metavar="action")
+    drill_commands.add_parser(
+        "check", help="validate every drill scenario; exits non-zero naming each problem"
+    ).set_defaults(run=_drills_check)
     glossary = commands.add_parser("glossary", help="the glossary (glossary.yaml and Slack)")
     glossary_commands = glossary.add_subparsers(required=True, metavar="action")
     glossary_commands.add_parser(
         "export", help="print the glossary as YAML, terms added in Slack marked"
     ).set_defaults(run=_glossary_export)
+    postmortem = commands.add_parser("postmortem", help="print an incident's post-mortem")
+    postmortem.add_argument("incident", help="the incident, e.g. INC-42")
+    postmortem.add_argument("--format", choices=["md", "json"], default="md", dest="fmt")
+    postmortem.set_defaults(run=_postmortem)
     return parser
 
 
@@ -274,6 +289,29 @@ def _playbooks_list(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def _drills_check(args: argparse.Namespace) -> int:
+    """Every scenario file, against the configured severities, the playbooks (by file, valid
+    or not: a broken playbook is reported by `playbooks check`) and the catalog."""
+    from app.drill_files import Known, read_folder, unknown_systems
+
+    settings = Settings()
+    config = load_config(settings.config_path())
+    severities = [s.key for s in config.severity_scale()]
+    playbooks = _names_in(settings.playbooks_dir) if settings.playbooks_dir.is_dir() else []
+    systems = list(config.catalog_model().systems)
+    folder = settings.drills_dir
+    drills, problems = read_folder(folder, Known(severities, playbooks, systems))
+    for problem in problems:
+        print(f"FAIL {problem}", file=sys.stderr)
+    for name, scenario in sorted(drills.items()):
+        ignored = unknown_systems(scenario, systems) if systems else []
+        if ignored:
+            print(f"note {name}: affects {', '.join(ignored)}: not in the catalog, left out")
+    if not problems:
+        print(f"{len(drills)} drill scenarios in {folder} are valid")
+    return 1 if problems else 0
+
+
 def _names_in(folder: Path) -> list[str]:
     """Playbook names by file, valid or not: a catalog naming a broken playbook is told
     about the playbook, not told that it does not exist."""
@@ -302,4 +340,63 @@ def _glossary_export(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     print(export_yaml(list(glossary)), end="")
+    return 0
+
+
+def _postmortem(args: argparse.Namespace) -> int:
+    """The same document Warroom uploads on resolve, from the database, to stdout."""
+    from sqlalchemy import inspect
+
+    from app.clock import SystemClock
+    from app.domain.errors import NotFound
+    from app.persistence.engine import Database, make_engine
+    from app.services.context import ServiceContext
+    from app.services.postmortem import document
+
+    settings = Settings()
+    config = load_config(settings.config_path())
+    engine = make_engine(settings.warroom_database_url)
+    try:
+        if not inspect(engine).has_table("incidents"):
+            print("warroom: no incidents yet (the database is not migrated)", file=sys.stderr)
+            return 1
+        ctx = ServiceContext(Database(engine), config, SystemClock())
+        print(document(ctx, args.incident, args.fmt), end="")
+    except NotFound as exc:
+        print(f"warroom: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    """The numbers of every incident declared in the period (drills apart)."""
+    from datetime import timedelta
+
+    from app.clock import SystemClock
+    from app.domain.durations import parse_duration
+    from app.persistence.engine import Database, make_engine
+    from app.report_output import FORMATS
+    from app.services.context import ServiceContext
+    from app.services.report import period_report
+
+    try:
+        period = parse_duration(args.since, longest=timedelta(days=3660))
+    except ValueError as exc:
+        print(f"--since: {exc}", file=sys.stderr)
+        return 2
+    settings = Settings()
+    config = load_config(settings.config_path())
+    engine = make_engine(settings.warroom_database_url)
+    try:
+        ctx = ServiceContext(Database(engine), config, SystemClock(), settings.templates_dir)
+        written = FORMATS[args.format](period_report(ctx, period))
+    finally:
+        engine.dispose()
+    if args.out:
+        args.out.write_text(written, encoding="utf-8")
+        print(f"report written to {args.out}")
+    else:
+        sys.stdout.write(written)
     return 0

@@ -32,6 +32,7 @@ from app.catalog_config import (
     catalog_problems,
     merge_catalog_file,
 )
+from app.domain.action_items import default_due
 from app.domain.alert_rules import RuleBook
 from app.domain.audiences import INCIDENT_CHANNEL, Audience, AudienceList
 from app.domain.catalog import Catalog
@@ -39,6 +40,7 @@ from app.domain.durations import parse_duration
 from app.domain.permissions import Publishers
 from app.domain.roles import BUILTIN_ROLES, Role, RoleCatalog
 from app.domain.severity import Severity, SeverityScale
+from app.postmortem_config import PostmortemConfig
 
 
 def _shipped(folder: str) -> Path:
@@ -51,6 +53,7 @@ def _shipped(folder: str) -> Path:
 
 SHIPPED_TEMPLATES = _shipped("message_templates")
 SHIPPED_PLAYBOOKS = _shipped("playbooks")  # and the glossary (glossary.yaml)
+SHIPPED_DRILLS = _shipped("drills")
 
 _KEY = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -117,11 +120,19 @@ class RetentionConfig(_Strict):
     faults: Duration = timedelta(days=30)  # faults nobody cleared (their incident ended)
 
 
+class ActionItemsConfig(_Strict):
+    """Action items' default due time by severity (`action_items: {due: {sev1: 7d}}`); a
+    severity left out gets the built-in time for its rank (7d, 14d, 30d, then 60d)."""
+
+    due: dict[str, Duration] = Field(default_factory=dict)
+
+
 class AudienceConfig(_Strict):
     channel: str
     min_severity: str | None = None
     requires_approval: bool = False
     automatic: bool = True
+    feedback: bool = False  # its updates ask "Was this useful?"
 
     @field_validator("channel")
     @classmethod
@@ -133,8 +144,8 @@ class AudienceConfig(_Strict):
 
 DEFAULT_AUDIENCES: dict[str, dict[str, Any]] = {
     "technical": {"channel": "incident"},
-    "business": {"channel": "#biz-updates", "min_severity": "sev2"},
-    "executive": {"channel": "#exec-updates", "min_severity": "sev1"},
+    "business": {"channel": "#biz-updates", "min_severity": "sev2", "feedback": True},
+    "executive": {"channel": "#exec-updates", "min_severity": "sev1", "feedback": True},
     "customer": {
         "channel": "#customer-comms",
         "min_severity": "sev1",
@@ -224,6 +235,10 @@ class WarroomConfig(_Strict):
     business_functions: dict[str, BusinessFunctionConfig] = Field(default_factory=dict)
     catalog_file: str | None = None  # merged in by load_config, relative to the file
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)  # what monitoring's alerts do
+    action_items: ActionItemsConfig = Field(default_factory=ActionItemsConfig)
+    postmortem: PostmortemConfig = Field(default_factory=PostmortemConfig)  # due, exemptions
+    # An update still counts as on schedule when it went out this long after it was due.
+    updates_grace: Duration = timedelta(minutes=5)
     # Validated even when absent, so the defaults go through the same merge and checks.
     audiences: Annotated[dict[str, AudienceConfig], BeforeValidator(_merge_audiences)] = Field(
         default_factory=dict, validate_default=True
@@ -305,6 +320,19 @@ class WarroomConfig(_Strict):
         return self
 
     @model_validator(mode="after")
+    def _action_item_severities(self) -> WarroomConfig:
+        names = ", ".join(self.severities)
+        for key in self.action_items.due:
+            if key not in self.severities:
+                raise ValueError(f"action_items.due.{key}: not one of the severities ({names})")
+        return self
+
+    def action_item_due(self, severity: str) -> timedelta:
+        """How long an action item of an incident of this severity has, unless told."""
+        rank = list(self.severities).index(severity) if severity in self.severities else 0
+        return default_due(rank, self.action_items.due.get(severity))
+
+    @model_validator(mode="after")
     def _catalog_consistent(self) -> WarroomConfig:
         roles = {r.key for r in BUILTIN_ROLES} | set(self.roles)
         problems = catalog_problems(self.catalog, self.business_functions, roles)
@@ -319,6 +347,13 @@ class WarroomConfig(_Strict):
             raise ValueError("; ".join(problems))
         return self
 
+    @model_validator(mode="after")
+    def _postmortem_exemptions(self) -> WarroomConfig:
+        problems = self.postmortem.severity_problems(list(self.severities))
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
     def alert_rules(self) -> RuleBook:
         """The alert rules, regular expressions compiled: build once, ask for every alert."""
         return self.alerts.rule_book(list(self.severities))
@@ -328,7 +363,7 @@ class WarroomConfig(_Strict):
 
     def audience_list(self) -> AudienceList:
         return AudienceList(
-            Audience(key, a.channel, a.min_severity, a.requires_approval, a.automatic)
+            Audience(key, a.channel, a.min_severity, a.requires_approval, a.automatic, a.feedback)
             for key, a in self.audiences.items()
         )
 
@@ -361,6 +396,7 @@ class Settings(BaseSettings):
     warroom_config: Path | None = None
     warroom_templates_dir: Path | None = None
     warroom_playbooks_dir: Path | None = None  # playbooks and the glossary
+    warroom_drills_dir: Path | None = None  # drill scenarios
     warroom_mlflow_uri: str = ""  # the MLflow tracking server; unset: registry features off
     # Hosts a response_url may point at (comma-separated): replies are only ever posted to
     # Slack's own, since a form's private_metadata could name any URL.
@@ -379,6 +415,10 @@ class Settings(BaseSettings):
     @property
     def playbooks_dir(self) -> Path:
         return self.warroom_playbooks_dir or SHIPPED_PLAYBOOKS
+
+    @property
+    def drills_dir(self) -> Path:
+        return self.warroom_drills_dir or SHIPPED_DRILLS
 
     def config_path(self) -> Path | None:
         if self.warroom_config is not None:

@@ -13,7 +13,17 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from app.services import cadence, decisions, delivery, digest, retention
+from app.services import (
+    action_items,
+    cadence,
+    decisions,
+    delivery,
+    digest,
+    drill_reminder,
+    drills,
+    postmortem_followup,
+    retention,
+)
 from app.services.context import ServiceContext
 from app.services.delivery import (
     CannotRender,
@@ -26,7 +36,16 @@ from app.services.delivery import (
 
 log = logging.getLogger(__name__)
 # Modules with run_due(ctx) (act on what fell due, once across replicas) and next_wake(ctx).
-DUE_WORK = (cadence, decisions, digest, retention)
+DUE_WORK = (
+    cadence,
+    decisions,
+    digest,
+    retention,
+    action_items,
+    drills,
+    drill_reminder,
+    postmortem_followup,
+)
 POLL = 1.0
 UNDER_PRESSURE = 2  # deliveries started per tick while requests wait for their ack
 STOP_GRACE = 5.0  # seconds given to a stopping scheduler and its deliveries, in all
@@ -120,7 +139,7 @@ class Scheduler:
 
     def next_due(self) -> datetime | None:
         """The earliest of: an outbox retry, a lapsing lease, an update, a decision reminder,
-        the digest or a retention batch falling due."""
+        the digest, a retention batch or an action item's reminder falling due."""
         times = [delivery.next_due(self.ctx), *(s.next_wake(self.ctx) for s in DUE_WORK)]
         due = [t for t in times if t is not None]
         return min(due) if due else None

@@ -22,7 +22,7 @@ from app.config import WarroomConfig
 from app.persistence.engine import Database, make_engine
 from app.persistence.migrate import upgrade
 from app.persistence.tables import Incident
-from app.services import decisions, home, roles
+from app.services import action_items, decisions, home, roles
 from app.services.context import ServiceContext
 from app.services.declare import Declaration, declare_incident
 from app.slack.blocks.home import home_view
@@ -34,7 +34,7 @@ SEVERITIES = ["sev1", "sev2", "sev3", "sev4"]
 
 def seed(ctx: ServiceContext, count: int) -> None:
     """Incidents of every severity, some private, the viewer in some roles and owning some
-    decisions; channel ids set as if Slack had created the channels."""
+    decisions and action items; channel ids set as if Slack had created the channels."""
     for n in range(count):
         declarer = OTHERS[n % len(OTHERS)]
         declared = declare_incident(
@@ -58,6 +58,10 @@ def seed(ctx: ServiceContext, count: int) -> None:
             decisions.ask_decision(
                 ctx, channel, decisions.Ask(f"Roll back feature_{n} model?", declarer, owner=VIEWER)
             )
+        if n % 3 == 0:  # follow-ups, most owned by others, the viewer's across many incidents
+            owner = VIEWER if n % 9 == 0 else declarer
+            new = action_items.NewItem(f"Alert on feature_{n} nulls", declarer, owner)
+            action_items.record(ctx, action_items.Where(channel), new)
 
 
 def measure(count: int, repeat: int) -> None:
@@ -91,7 +95,7 @@ def measure(count: int, repeat: int) -> None:
         f"{count:>6} active incidents (seeded in {seeded:.1f} s): render p50 {p50:6.1f} ms, "
         f"p99 {p99:6.1f} ms (target < 100 ms: {verdict}); {blocks} blocks (limit 100); "
         f"shown to the viewer: {len(data.incidents)} incidents, {len(data.my_roles)} roles, "
-        f"{len(data.my_decisions)} decisions waiting"
+        f"{len(data.my_decisions)} decisions waiting, {len(data.my_action_items)} action items"
     )
 
 

@@ -82,6 +82,7 @@ class Warroom:
     seed: bool = True  # False: a second replica or a restart, the workspace already exists
     templates_dir: Path | None = None  # an organisation's own folder; None: the shipped one
     playbooks_dir: Path | None = None  # playbooks and glossary; None: the shipped ones
+    drills_dir: Path | None = None  # drill scenarios; None: the shipped ones
     audience_channels: dict[str, str] = field(default_factory=dict)  # name -> ID
     registry: Any = None  # a model registry stand-in (tests/fakes/registry.py), or the real one
     alerts_token: str = ""  # WARROOM_ALERTS_TOKEN; unset: the alert webhooks answer 404
@@ -107,6 +108,7 @@ class Warroom:
             warroom_database_url=self.database_url,
             warroom_templates_dir=self.templates_dir,
             warroom_playbooks_dir=self.playbooks_dir,
+            warroom_drills_dir=self.drills_dir,
             warroom_response_url_hosts="127.0.0.1",  # the fake's response URLs
             warroom_alerts_token=self.alerts_token,
         )

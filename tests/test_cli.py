@@ -348,3 +348,47 @@ def test_playbooks_check_names_glossary_problems(tmp_path: Path) -> None:
     result = run("playbooks", "check", env={"WARROOM_PLAYBOOKS_DIR": str(folder)})
     assert result.returncode == 1
     assert "glossary.yaml: PSI.colour: unknown key" in result.stderr
+
+
+def test_drills_check_passes_the_shipped_scenarios() -> None:
+    check = run("drills", "check")
+    assert check.returncode == 0, check.stderr
+    assert "3 drill scenarios in" in check.stdout and "are valid" in check.stdout
+
+
+def test_drills_check_names_each_problem_and_serve_refuses_them(tmp_path: Path) -> None:
+    folder = tmp_path / "drills"
+    shutil.copytree(ROOT / "drills", folder)
+    (folder / "tabletop.yaml").write_text(
+        "title: Tabletop\nseverity: sev9\nplaybook: hallucination\n"
+        "injects:\n  - {at: 2m, say: Nobody speaks}\n"
+    )
+    env = {"WARROOM_DRILLS_DIR": str(folder)}
+    check = run("drills", "check", env=env)
+    assert check.returncode == 1 and "Traceback" not in check.stderr
+    where = folder / "tabletop.yaml"
+    assert f"FAIL {where}: severity: 'sev9' is not a severity" in check.stderr
+    assert f"FAIL {where}: playbook: 'hallucination' is not a playbook" in check.stderr
+    assert f"FAIL {where}: injects[0]: say who speaks with as:" in check.stderr
+    assert "fraud-precision-drop" not in check.stderr  # the good ones are not blamed
+
+    served = run(
+        "serve",
+        env={
+            **env,
+            "SLACK_BOT_TOKEN": "xoxb-1",
+            "SLACK_APP_TOKEN": "xapp-1",
+            "WARROOM_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}",
+        },
+    )
+    assert served.returncode == 2 and "Traceback" not in served.stderr
+    assert f"{where}: severity: 'sev9' is not a severity" in served.stderr
+
+
+def test_drills_check_notes_systems_the_catalog_does_not_have(tmp_path: Path) -> None:
+    config = tmp_path / "warroom.yaml"
+    config.write_text("catalog:\n  fraud-scorer: {kind: model}\n")
+    check = run("drills", "check", env={"WARROOM_CONFIG": str(config)})
+    assert check.returncode == 0, check.stderr
+    assert "note feature-store-cascade: affects fs-online: not in the catalog" in check.stdout
+    assert "note fraud-precision-drop" not in check.stdout

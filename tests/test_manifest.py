@@ -12,7 +12,7 @@ from tests.manifest import load_manifest, manifest_bot_scopes
 
 APP = Path(__file__).resolve().parent.parent / "app"
 # `client.chat_postMessage(` and friends: the SDK's method name with dots as underscores.
-_FAMILIES = "apps|auth|chat|conversations|pins|reactions|usergroups|users|views"
+_FAMILIES = "apps|auth|chat|conversations|files|pins|reactions|usergroups|users|views"
 _CALL = re.compile(rf"\.((?:{_FAMILIES})_[A-Za-z_]+)\(")
 
 

@@ -1,5 +1,5 @@
 """`pip install .` (not editable) carries what the app reads at run time: the shipped message
-templates and playbooks, found inside the installed package."""
+templates, playbooks and drill scenarios, found inside the installed package."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ("pyproject.toml", "README.md", "app", "message_templates", "playbooks")
+SOURCES = ("pyproject.toml", "README.md", "app", "message_templates", "playbooks", "drills")
 
 
 def test_every_package_under_app_is_listed_for_the_wheel() -> None:
@@ -62,6 +62,10 @@ def test_an_installed_wheel_finds_the_shipped_templates_and_playbooks(tmp_path: 
         str(installed / "app" / "shipped" / "playbooks"),
         str(installed / "app" / "shipped" / "message_templates"),
     ]
+    drills = app("-c", "import app.config as c; print(c.SHIPPED_DRILLS)")
+    assert drills.stdout.strip() == str(installed / "app" / "shipped" / "drills")
+    checked = app("-m", "app", "drills", "check")
+    assert checked.returncode == 0 and "3 drill scenarios" in checked.stdout, checked.stderr
     listed = app("-m", "app", "playbooks", "list")
     assert listed.returncode == 0 and "model-drift" in listed.stdout, listed.stderr
     templates = app("-m", "app", "templates", "check")

@@ -17,6 +17,7 @@ class Audience:
     min_severity: str | None = None
     requires_approval: bool = False
     automatic: bool = True
+    feedback: bool = False  # its updates ask readers "Was this useful?"
 
     @property
     def in_incident_channel(self) -> bool:

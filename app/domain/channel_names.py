@@ -1,4 +1,5 @@
-"""Slack channel names for incidents: `inc-<number>-<slug of title>`."""
+"""Slack channel names for incidents: `inc-<number>-<slug of title>`, and `drill-<number>-…` for
+drills (an exercise must never be mistaken for a real incident in the channel list)."""
 
 import re
 import unicodedata
@@ -16,12 +17,16 @@ def slugify(title: str) -> str:
     return _DASHES.sub("-", slug).strip("-_")
 
 
-def incident_channel_name(number: int, title: str, attempt: int = 1) -> str:
+def channel_prefix(number: int, *, drill: bool = False) -> str:
+    return f"{'drill' if drill else 'inc'}-{number}"
+
+
+def incident_channel_name(number: int, title: str, attempt: int = 1, *, drill: bool = False) -> str:
     """A valid, at most 80-character name; `attempt` > 1 adds a suffix after a name clash.
 
     Titles with nothing left after folding (Japanese, emoji only) fall back to `inc-<number>`.
     """
-    prefix = f"inc-{number}"
+    prefix = channel_prefix(number, drill=drill)
     suffix = f"-{attempt}" if attempt > 1 else ""
     room = MAX_LENGTH - len(prefix) - len(suffix) - 1
     slug = _trim_at_word(slugify(title), room)

@@ -35,6 +35,7 @@ class IncidentSnapshot:
     pending_decisions: int = 0
     systems: tuple[tuple[str, str | None], ...] = ()  # affected: (catalog key, model version)
     functions: tuple[str, ...] = ()  # business functions in the blast radius, by name
+    drill: bool = False  # an exercise: marked [DRILL] everywhere, kept in its own channel
 
     @property
     def ref(self) -> str:

@@ -30,7 +30,7 @@ class Incident(SQLModel, table=True):
     impact: str = ""
     summary: str = ""  # resolution summary
     declared_by: str
-    declared_at: datetime = _time()
+    declared_at: datetime = _time(index=True)  # reports select a period by it
     updated_at: datetime = _time()
     declared_from_channel: str | None = None
     channel_name: str | None = None  # intended name until created, then the actual one
@@ -188,6 +188,25 @@ class StatusUpdate(SQLModel, table=True):
     impact: str = ""
     uncertain: str = ""
     next_steps: str = ""
+    # audience -> when its update was due (ISO 8601; null: nothing was due), for the share of
+    # updates on schedule. Rows from before due times were kept have none.
+    due: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
+
+
+class UpdateVote(SQLModel, table=True):
+    """ "Was this useful?" on an update: one vote per person per update and audience; a
+    person voting again replaces their vote."""
+
+    __tablename__ = "update_votes"
+
+    update_id: int = Field(foreign_key="status_updates.id", primary_key=True)
+    audience: str = Field(primary_key=True)
+    user_id: str = Field(primary_key=True)
+    incident_id: int = Field(foreign_key="incidents.id", index=True)
+    useful: bool
+    at: datetime = _time()
 
 
 class UpdateDraft(SQLModel, table=True):
@@ -229,6 +248,29 @@ class Decision(SQLModel, table=True):
     wake_at: datetime | None = _time(nullable=True, index=True)
     reminders_sent: int = 0
     message_outbox_id: int | None = None  # the post with the buttons, to edit in place
+
+
+class ActionItem(SQLModel, table=True):
+    """A-n: what an incident taught, owned, due, and closed with how it was verified."""
+
+    __tablename__ = "action_items"
+    __table_args__ = (UniqueConstraint("incident_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incidents.id", index=True)
+    number: int  # A-<number>, counted per incident
+    text: str
+    kind: str = "prevent"  # prevent | detect | mitigate | process
+    owner: str = Field(index=True)
+    created_by: str
+    created_at: datetime = _time(index=True)
+    due_at: datetime = _time()
+    status: str = Field(default="open", index=True)  # open | done
+    done_by: str | None = None
+    done_at: datetime | None = _time(nullable=True, index=True)
+    verification: str = ""  # how it was verified in production
+    wake_at: datetime | None = _time(nullable=True, index=True)  # the next reminder
+    reminders_sent: int = 0
 
 
 class HomeViewer(SQLModel, table=True):
@@ -458,3 +500,53 @@ class AlertProposal(SQLModel, table=True):
     reason: str = ""
     incident_id: int | None = None
     message_outbox_id: int | None = None  # the row that posted it, so it can be redrawn
+
+
+class DrillRun(SQLModel, table=True):
+    """The scenario a drill incident runs, as it was when started (its targets score the
+    debrief, whatever the file says later)."""
+
+    __tablename__ = "drill_runs"
+
+    incident_id: int = Field(foreign_key="incidents.id", primary_key=True)
+    scenario: str  # the file's name
+    # {"title", "targets": {"first_update": seconds | None, …}, "injects": n}
+    content: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    started_by: str
+    started_at: datetime = _time(index=True)  # the last drill's start: the 90-day reminder
+    debriefed_at: datetime | None = _time(nullable=True)
+
+
+class DrillInject(SQLModel, table=True):
+    """Something a drill makes happen at an offset from its start: a message in its channel,
+    or an alert folded into it. `wake_at` is NULL once done (or the drill ended)."""
+
+    __tablename__ = "drill_injects"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incidents.id", index=True)
+    position: int  # in the scenario, after sorting by offset
+    due_at: datetime = _time()
+    wake_at: datetime | None = _time(nullable=True, index=True)
+    content: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    done_at: datetime | None = _time(nullable=True)
+
+
+class PostmortemRecord(SQLModel, table=True):
+    """An incident's post-mortem after the fact: its owner (the commander unless someone was
+    named), when it is due, the reminders sent, and where the finished document lives."""
+
+    __tablename__ = "postmortems"
+
+    incident_id: int = Field(foreign_key="incidents.id", primary_key=True)
+    owner: str | None = None  # named with `/incident postmortem owner`; None: the commander
+    owner_named_by: str | None = None
+    resolved_at: datetime | None = _time(nullable=True)  # the resolution it follows (latest)
+    due_at: datetime | None = _time(nullable=True)  # None: not resolved yet, or exempt
+    exempt: str = ""  # why none is required (drills, a severity), from the configuration
+    wake_at: datetime | None = _time(nullable=True, index=True)  # the next reminder
+    reminders_sent: int = 0
+    drafts: int = 0  # drafts uploaded to the channel (one per resolution)
+    done_at: datetime | None = _time(nullable=True)
+    done_by: str | None = None
+    link: str | None = None  # where the finished document lives

@@ -98,6 +98,8 @@ def attach_proposed(ctx: ServiceContext, proposal_id: int, number: int, user: st
             )
         if incident.private:  # a shared channel's button never reaches into a private one
             raise InvalidInput(f"{incident.ref} is private: alerts are not attached to it here.")
+        if incident.drill:
+            raise InvalidInput(f"{incident.ref} is a drill: real alerts are not attached to it.")
         alert = _alert(unit.session, proposal)
         moved = _move_links(unit, proposal, incident, first_how="attached")
         unit.log(

@@ -124,6 +124,52 @@ def _first(
     return _propose(ctx, unit, link, decided)
 
 
+def lock(unit: Unit) -> None:
+    """Alerts are taken one at a time across replicas (a drill's as well)."""
+    exclusive(unit.session, LOCK)
+
+
+def fold_into_drill(ctx: ServiceContext, unit: Unit, incident: Incident, alert: Alert) -> str:
+    """A drill's alert: through the rules like one from the monitoring, but only ever into its
+    drill. It never declares, never proposes or notes in the triage channel, never joins a real
+    incident (and real alerts never join a drill: `open_incidents` leaves drills out)."""
+    assert incident.id is not None and incident.drill
+    link = unit.session.get(AlertLink, f"{alert.source}:{alert.key}")
+    if link is not None and link.incident_id == incident.id:
+        return _fold_into_incident(ctx, unit, link, alert, incident)
+    decided = ctx.alert_rules.decide(alert.labels)
+    if decided.action == "ignore":
+        unit.log(
+            incident.id,
+            BOT_ACTOR,
+            "alert",
+            f"Drill alert ignored by the alert rules: {_title(alert)}. A real one would not "
+            "have reached anyone: is that what you want?",
+        )
+        return "ignored"
+    link = _link(unit, alert, decided, link)
+    link.incident_id, link.how = incident.id, "attached"
+    unit.session.flush()
+    unit.log(
+        incident.id,
+        BOT_ACTOR,
+        "alert",
+        f"Alert joined the drill: {_described(link)} (the alert rules would have "
+        f"{_would(decided)}).",
+    )
+    views.show_alerts(unit, incident)
+    return "attached"
+
+
+def _would(decided: Decided) -> str:
+    severity = f" a {decided.severity.upper()} incident" if decided.severity else " an incident"
+    return {
+        "declare": f"declared{severity}",
+        "propose": f"proposed{severity} in the triage channel",
+        "note": "noted it in the triage channel",
+    }.get(decided.action, decided.action)
+
+
 # --- repeats ------------------------------------------------------------------------------
 
 
@@ -364,7 +410,8 @@ def open_incidents(session: Session) -> list[OpenIncident]:
     rows = list(
         session.exec(
             select(Incident.id, Incident.declared_at, Incident.declared_by).where(
-                col(Incident.status).in_(views.OPEN_STATUSES)
+                col(Incident.status).in_(views.OPEN_STATUSES),
+                col(Incident.drill).is_(False),  # a real alert never joins an exercise
             )
         )
     )

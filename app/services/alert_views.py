@@ -174,6 +174,7 @@ def same_system_incidents(session: Session, system: str | None) -> list[said.Ope
             AffectedSystem.system == system,
             col(Incident.status).in_(OPEN_STATUSES),
             col(Incident.private).is_(False),
+            col(Incident.drill).is_(False),
         )
         .order_by(col(Incident.id).desc())
         .limit(5)

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from app.domain.audiences import Audience
 from app.domain.cadence import next_due, plan
 from app.domain.durations import humanize
+from app.domain.metrics import due_record
 from app.domain.permissions import publishing_contacts
 from app.domain.roles import COMMANDER, COMMS
 from app.domain.status import Status
@@ -172,6 +173,7 @@ class _Tick:
         self.composer = Composer(ctx, unit.session, incident)
         self.severity = ctx.severities.describe(incident.severity)
         self.now = unit.now
+        self.update: StatusUpdate | None = None  # this round's, once something is sent
 
     def run(self, due: list[AudienceClock]) -> None:
         sent: list[Audience] = []
@@ -257,24 +259,30 @@ class _Tick:
         )
         if not composed.sendable:
             return False
-        deliver(self.unit, self.incident, composed, automatic=True)
+        update = self._update_row()
+        deliver(self.unit, self.incident, composed, automatic=True, update_id=update.id)
+        update.audiences = [*update.audiences, audience.key]  # reassigned: JSON is tracked so
+        update.due = {**update.due, **due_record({audience.key: row.due_at})}
+        self.unit.session.add(update)
         updated(self.ctx, row, self.incident, self.now)
         return True
+
+    def _update_row(self) -> StatusUpdate:
+        """One StatusUpdate for the round (its id goes with each message, for the votes)."""
+        if self.update is None:
+            assert self.incident.id is not None
+            self.update = StatusUpdate(
+                incident_id=self.incident.id, at=self.now, author=BOT_ACTOR, automatic=True
+            )
+            self.unit.session.add(self.update)
+            self.unit.session.flush()
+        return self.update
 
     def _after_sending(self, sent: list[Audience]) -> None:
         if not sent:
             return
         assert self.incident.id is not None
         titles = [a.title for a in sent]
-        self.unit.session.add(
-            StatusUpdate(
-                incident_id=self.incident.id,
-                at=self.now,
-                author=BOT_ACTOR,
-                automatic=True,
-                audiences=[a.key for a in sent],
-            )
-        )
         self.unit.log(
             self.incident.id, BOT_ACTOR, "update", "Automatic update to " + ", ".join(titles)
         )
@@ -327,13 +335,17 @@ class _Tick:
         return [a.title for a in found if a is not None]
 
 
-def deliver(unit: Unit, incident: Incident, composed: Composed, *, automatic: bool) -> None:
+def deliver(
+    unit: Unit, incident: Incident, composed: Composed, *, automatic: bool, update_id: int | None
+) -> None:
     """The composed words into the outbox, to the audience's channel. An automatic update
     still waiting there for this incident and audience is stale once this one is written, and
-    is dropped; a person's update is never dropped."""
+    is dropped; a person's update is never dropped. Audiences asked for feedback get the
+    "Was this useful?" buttons, about this update."""
     assert incident.id is not None and composed.text is not None
     audience = composed.audience
-    channel = None if audience.in_incident_channel else audience.channel
+    # A drill's audiences all hear it in the drill channel: nothing reaches real people.
+    channel = None if audience.in_incident_channel or incident.drill else audience.channel
     key = f"update:{incident.id}:{audience.key}"
     unit.drop_stale(key)
     unit.post_text(
@@ -342,6 +354,7 @@ def deliver(unit: Unit, incident: Incident, composed: Composed, *, automatic: bo
         channel=channel,
         audience=audience.key,
         supersede_key=key if automatic else None,
+        update_id=update_id if audience.feedback else None,
     )
 
 

@@ -18,6 +18,7 @@ from app.config import SHIPPED_TEMPLATES, WarroomConfig
 from app.domain.alert_rules import RuleBook
 from app.domain.audiences import AudienceList
 from app.domain.catalog import Catalog
+from app.domain.drills import Scenario
 from app.domain.glossary import Glossary
 from app.domain.incident import BOT_ACTOR as BOT_ACTOR  # re-exported for the use cases
 from app.domain.permissions import Publishers
@@ -26,7 +27,7 @@ from app.domain.roles import RoleCatalog
 from app.domain.severity import SeverityScale
 from app.integrations.registry import ModelRegistry
 from app.persistence.engine import Database
-from app.persistence.tables import HomeViewer, OutboxMessage, TimelineEntry
+from app.persistence.tables import HomeViewer, Incident, OutboxMessage, TimelineEntry
 from app.rendering.approvals import ApprovalBook
 from app.rendering.templates import TemplateRenderer
 from app.services.outbox_messages import Said, Text
@@ -47,6 +48,7 @@ class Op(StrEnum):
     RESPOND = "respond"  # ephemeral reply through a response_url (DM when there is none)
     READ_PINNED = "read_pinned"  # read a :pushpin:ed message; its text goes to the timeline
     MOVE_ALIAS = "move_alias"  # a decided rollback: move a model's alias in the registry
+    UPLOAD = "upload"  # a file into the channel: payload filename, title, content, comment
 
 
 @dataclass
@@ -60,6 +62,8 @@ class ServiceContext:
     registry: ModelRegistry | None = None  # the model registry; None: WARROOM_MLFLOW_URI unset
     playbooks: dict[str, Playbook] = field(default_factory=dict)  # by name (file stem)
     glossary: Glossary = field(default_factory=Glossary)  # the shipped terms (glossary.yaml)
+    memo: dict[str, Any] = field(default_factory=dict)  # slow-moving numbers kept a while
+    drills: dict[str, Scenario] = field(default_factory=dict)  # scenarios by name (file stem)
 
     def __post_init__(self) -> None:
         self.severities: SeverityScale = self.config.severity_scale()
@@ -116,6 +120,12 @@ class Unit:
         delay: timedelta | None = None,
     ) -> OutboxMessage:
         """`delay`: not before now + delay (edits coalesce: a newer one supersedes it)."""
+        if (
+            incident_id is not None
+            and channel is not None
+            and self._drill_elsewhere(incident_id, channel)
+        ):
+            channel, sequence_key = None, f"incident:{incident_id}"
         row = OutboxMessage(
             incident_id=incident_id,
             op=op.value,
@@ -131,6 +141,15 @@ class Unit:
         self.session.flush()
         self.said += 1
         return row
+
+    def _drill_elsewhere(self, incident_id: int, channel: str) -> bool:
+        """A drill's words bound for a channel other than its own (an audience's, the
+        announcements, triage): the last guard that keeps an exercise out of real channels.
+        Direct messages to the people taking part still go to them."""
+        if channel[:1] in {"U", "W"} and channel.isupper() and channel.isalnum():
+            return False
+        incident = self.session.get(Incident, incident_id)
+        return incident is not None and incident.drill
 
     def post_in_incident(self, incident_id: int, message: Said) -> OutboxMessage:
         """A message in the incident channel, after everything posted there before it."""
@@ -158,10 +177,12 @@ class Unit:
         channel: str | None = None,
         supersede_key: str | None = None,
         audience: str | None = None,
+        update_id: int | None = None,
     ) -> OutboxMessage:
         """Words already rendered from a template (an update, a reminder), posted as they are.
 
-        `channel` None means the incident channel; a user ID means a direct message."""
+        `channel` None means the incident channel; a user ID means a direct message.
+        `update_id`: the update its readers are asked about ("Was this useful?")."""
         if channel is None and incident_id is None:
             raise ValueError("a post with no incident needs a channel")
         key = f"incident:{incident_id}" if channel is None else f"channel:{channel}"
@@ -169,7 +190,7 @@ class Unit:
             Op.POST,
             incident_id=incident_id,
             channel=channel,
-            payload=Text(text, audience).encode(),
+            payload=Text(text, audience, update_id).encode(),
             sequence_key=key,
             supersede_key=supersede_key,
         )

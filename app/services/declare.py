@@ -34,6 +34,7 @@ class Declaration:
     started_at: datetime | None = None  # when the problem began (an alert's startsAt)
     detected_at: datetime | None = None  # when it was noticed; None: now
     detected_by: str | None = None  # "alert:<source>"; None: the declarer
+    drill: bool = False  # an exercise: its own channel only, never announced
 
     @property
     def by_alert(self) -> bool:
@@ -121,16 +122,18 @@ def declare_in(ctx: ServiceContext, unit: Unit, d: Declaration) -> Declared:
         detected_by=d.detected_by or d.declared_by,
         detected_at=d.detected_at or unit.now,
         started_at=d.started_at,
+        drill=d.drill,
     )
     unit.session.add(incident)
     unit.session.flush()
     assert incident.id is not None
-    incident.channel_name = incident_channel_name(incident.id, title)
+    incident.channel_name = incident_channel_name(incident.id, title, drill=d.drill)
     _record_start(unit, incident, commander=not d.by_alert)
     cadence.start(ctx, unit, incident)
     _plan_slack_steps(ctx, unit, incident, d.response_url, by_alert=d.by_alert)
     impact.store(unit, incident, systems, d.declared_by)
-    alert_views.offer_attach(ctx, unit, systems)
+    if not d.drill:  # a drill is never offered to real alerts
+        alert_views.offer_attach(ctx, unit, systems)
     if playbook is not None:
         playbooks.record(ctx, unit, incident, playbook, d.declared_by)
     return Declared(incident.id, incident.channel_name, severity.key, tuple(systems))
@@ -179,7 +182,7 @@ def _plan_slack_steps(
     unit.refresh(number)
     kickoff = unit.post_in_incident(number, said.Kickoff())
     kickoff.payload = {**kickoff.payload, "record_as": "kickoff", "pin": True}
-    if not incident.private:
+    if not (incident.private or incident.drill):  # a drill is never announced
         unit.say(
             Op.POST,
             incident_id=number,

@@ -33,7 +33,12 @@ RESPONSE_URL_LIFETIME = timedelta(minutes=30)
 # failed, and the commander decides again, rather than it happening by surprise much later.
 MOVE_LIFETIME = timedelta(minutes=2)
 # Ops that are not idempotent in Slack: an attempt that may have landed must be checked first.
-_CHECK_BEFORE_REPEAT = {Op.POST.value, Op.CREATE_CHANNEL.value, Op.RESPOND.value}
+_CHECK_BEFORE_REPEAT = {
+    Op.POST.value,
+    Op.CREATE_CHANNEL.value,
+    Op.RESPOND.value,
+    Op.UPLOAD.value,
+}
 # Ops whose messages are rendered from the incident's current state.
 _NEEDS_INCIDENT = {
     Op.POST.value,
@@ -105,6 +110,7 @@ class Work:
     dependency: dict[str, Any] = field(default_factory=dict)  # result of the row it waited for
     home: HomeData | None = None  # what a person's App Home shows, for REFRESH_HOME
     progress: dict[str, Any] = field(default_factory=dict)  # steps earlier attempts finished
+    drill: bool = False  # about a drill: everything said is marked [DRILL]
 
 
 def claim_ready(ctx: ServiceContext, owner: str, limit: int) -> list[Work]:
@@ -222,6 +228,7 @@ def _lease(
         dependency=_dependency_result(session, row),
         home=_home(pictures, row, now),
         progress=dict(row.progress or {}),
+        drill=bool(incident is not None and incident.drill),
     )
 
 

@@ -86,6 +86,7 @@ def compose(ctx: ServiceContext, session: Session, now: datetime, day: date) -> 
             select(Incident)
             .where(Incident.status != Status.RESOLVED.value)
             .where(col(Incident.private).is_(False))
+            .where(col(Incident.drill).is_(False))  # exercises are not news for executives
             .order_by(col(Incident.id))
         )
     )
@@ -120,7 +121,7 @@ def compose(ctx: ServiceContext, session: Session, now: datetime, day: date) -> 
 
 def _private(session: Session, decision: Decision) -> bool:
     incident = session.get(Incident, decision.incident_id)
-    return incident is None or incident.private
+    return incident is None or incident.private or incident.drill
 
 
 def _item(session: Session, decision: Decision) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """What a person sees in Warroom's App Home: active incidents by severity, their own roles,
-and the decisions waiting on them. Read in a few queries however many incidents are active."""
+the decisions waiting on them and the action items they own. Read in a few queries however
+many incidents are active."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.domain.decisions import DecisionStatus
+from app.domain.report import Headlines
 from app.domain.roles import COMMANDER
 from app.domain.severity import Severity
 from app.domain.status import Status
@@ -22,9 +24,12 @@ from app.persistence.tables import (
     Incident,
     RoleAssignment,
 )
+from app.services import metrics
+from app.services.action_items import OwnedItem, owned_by
 from app.services.context import ServiceContext
 
 REMEMBER_EVERY = timedelta(hours=1)  # how often a viewer's last visit is written down
+MY_ACTION_ITEMS = 13  # read one past what is shown, to say that there are more
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,7 @@ class HomeIncident:
     next_update: datetime | None
     private: bool
     functions: tuple[str, ...] = ()  # business functions its blast radius reaches
+    drill: bool = False  # an exercise: listed apart, never counted as an active incident
 
     @property
     def ref(self) -> str:
@@ -61,6 +67,17 @@ class HomeData:
     incidents: list[HomeIncident]  # visible to this user
     my_roles: list[tuple[HomeIncident, str]] = field(default_factory=list)
     my_decisions: list[HomeDecision] = field(default_factory=list)
+    my_action_items: list[OwnedItem] = field(default_factory=list)  # open, soonest due first
+    last_90_days: Headlines | None = None
+
+    @property
+    def active(self) -> list[HomeIncident]:
+        """The real incidents: drills are exercises, shown apart."""
+        return [i for i in self.incidents if not i.drill]
+
+    @property
+    def drills(self) -> list[HomeIncident]:
+        return [i for i in self.incidents if i.drill]
 
 
 def home_data(ctx: ServiceContext, session: Session, user: str, now: datetime) -> HomeData:
@@ -94,6 +111,8 @@ def home_data(ctx: ServiceContext, session: Session, user: str, now: datetime) -
         visible,
         sorted(mine, key=lambda m: m[0].number),
         _decisions_on(session, user, by_number),
+        owned_by(session, user, limit=MY_ACTION_ITEMS),
+        metrics.last_90_days(ctx, session),
     )
 
 
@@ -117,6 +136,7 @@ def _home_incident(
         next_update=due,
         private=incident.private,
         functions=tuple(f.name for f in radius.functions),
+        drill=incident.drill,
     )
 
 

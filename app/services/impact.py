@@ -146,7 +146,8 @@ def act_on_radius(
             row.model_version = lookups.versions[row.system]
             unit.session.add(row)
     radius = radius_of(ctx, unit.session, incident.id)
-    invited = _invite_owners(unit, incident, radius, lookups)
+    # A drill never pulls in people who did not join it: its radius is shown, nobody invited.
+    invited = [] if incident.drill else _invite_owners(unit, incident, radius, lookups)
     unit.post_in_incident(
         incident.id,
         said.BlastRadiusShown(
@@ -159,7 +160,8 @@ def act_on_radius(
         ),
     )
     _log(unit, incident, added, radius, actor)
-    _give_function_roles(ctx, unit, incident, radius, lookups)
+    if not incident.drill:
+        _give_function_roles(ctx, unit, incident, radius, lookups)
     _suggest_severity(ctx, unit, incident, radius)
     unit.refresh(incident.id)
 

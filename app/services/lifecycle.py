@@ -9,7 +9,15 @@ from app.domain.permissions import ensure_may_manage
 from app.domain.roles import COMMANDER
 from app.domain.status import Status, check_transition, parse_status
 from app.persistence.tables import Incident, StatusMilestone
-from app.services import cadence, closing, decisions, gates, playbooks
+from app.services import (
+    cadence,
+    closing,
+    decisions,
+    drills,
+    gates,
+    playbooks,
+    postmortem_followup,
+)
 from app.services import outbox_messages as said
 from app.services.context import ServiceContext, Unit
 from app.services.lookup import current_holders, incident_in_channel
@@ -91,6 +99,9 @@ def resolve(
         incident.summary = summary.strip()
         _move(unit, incident, Status.RESOLVED, summary, actor, None)
         closing.resolution_notices(ctx, unit, incident, actor, publishers)
+        if incident.drill:
+            drills.on_resolve(ctx, unit, incident)
+        postmortem_followup.on_resolved(ctx, unit, incident)
         return Changed(incident.ref, before.value, Status.RESOLVED.value)
 
 
@@ -101,6 +112,7 @@ def reopen(ctx: ServiceContext, channel_id: str, reason: str, actor: str) -> Cha
             raise InvalidInput(f"{incident.ref} is not resolved, so there is nothing to reopen.")
         _move(unit, incident, Status.INVESTIGATING, reason, actor, said.Reopened)
         cadence.reschedule(ctx, unit, incident)
+        postmortem_followup.on_reopened(unit, incident)
         return Changed(incident.ref, Status.RESOLVED.value, Status.INVESTIGATING.value)
 
 

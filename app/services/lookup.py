@@ -109,6 +109,7 @@ def snapshot(
         pending_decisions=pending_decisions(session, incident.id),
         systems=systems,
         functions=_functions(catalog, [key for key, _ in systems]),
+        drill=incident.drill,
     )
 
 

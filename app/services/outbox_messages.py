@@ -35,6 +35,7 @@ class Text(Said):
     KIND = "text"
     text: str
     audience: str | None = None  # the audience an update was for
+    update_id: int | None = None  # set: the update asks "Was this useful?" (StatusUpdate.id)
 
 
 @dataclass(frozen=True)
@@ -345,6 +346,39 @@ class CommandWanted(Said):
     taken_by: str | None = None
 
 
+@dataclass(frozen=True)
+class ActionItemRecorded(Said):
+    """A-n recorded: in the incident channel, and by DM to an owner someone else named."""
+
+    KIND = "action_item"
+    ref: str
+    text: str
+    kind: str
+    owner: str
+    due_at: str  # ISO 8601
+    by: str
+
+
+@dataclass(frozen=True)
+class ActionItemDone(Said):
+    KIND = "action_item_done"
+    ref: str
+    text: str
+    by: str
+    verification: str
+
+
+@dataclass(frozen=True)
+class ActionItemDue(Said):
+    """By DM to the owner: an action item fell due (and weekly after, until done)."""
+
+    KIND = "action_item_due"
+    ref: str
+    text: str
+    due_at: str  # ISO 8601
+    overdue: bool
+
+
 KINDS: dict[str, type[Said]] = {
     kind.KIND: kind
     for kind in (
@@ -373,6 +407,9 @@ KINDS: dict[str, type[Said]] = {
         AlertProposed,
         AlertNoted,
         CommandWanted,
+        ActionItemRecorded,
+        ActionItemDone,
+        ActionItemDue,
     )
 }
 

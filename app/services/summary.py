@@ -61,7 +61,7 @@ def post_summary(ctx: ServiceContext, channel_id: str, actor: str) -> Summary:
             raise InvalidInput(
                 f"The summary template is {status.label}, so it cannot go to executives. {fix}"
             )
-        channel = None if audience.in_incident_channel else audience.channel
+        channel = None if audience.in_incident_channel or incident.drill else audience.channel
         unit.post_text(incident.id, text, channel=channel, audience=audience.key)
         clock = unit.session.get(AudienceClock, (incident.id, audience.key))
         if clock is not None:  # it counts as the executives' update

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session, select
 
 from app.domain.audiences import Audience
 from app.domain.cadence import next_due
 from app.domain.errors import FormProblem, NotFound
+from app.domain.metrics import due_record
 from app.domain.permissions import may_publish_widely, publishing_refusal, publishing_rule
 from app.domain.roles import COMMANDER, COMMS
 from app.domain.text import escape, mention
@@ -136,27 +138,24 @@ def _publish(
     narrative = Narrative(**draft.fields)
     audiences = _chosen(ctx, speakers, actor, draft.audiences)
     composer = Composer(ctx, unit.session, incident)
-    sent, held = [], []
+    update = StatusUpdate(
+        incident_id=incident.id, at=unit.now, author=actor, automatic=False, **narrative.__dict__
+    )
+    unit.session.add(update)
+    unit.session.flush()  # its id goes with each message, for the "Was this useful?" votes
+    sent, held, due = [], [], {}
     for audience in audiences:
         composed = _compose(ctx, unit, composer, incident, audience, narrative, actor)
         if composed.sendable:
-            cadence.deliver(unit, incident, composed, automatic=False)
-            _clock_restarts(ctx, unit, incident, audience)
+            cadence.deliver(unit, incident, composed, automatic=False, update_id=update.id)
+            due[audience.key] = _clock_restarts(ctx, unit, incident, audience)
             sent.append(audience)
         else:
             cadence.hold_back(unit, composer, incident, composed)
             held.append(audience.key)
-    update = StatusUpdate(
-        incident_id=incident.id,
-        at=unit.now,
-        author=actor,
-        automatic=False,
-        audiences=[a.key for a in sent],
-        held_back=held,
-        **narrative.__dict__,
-    )
+    update.audiences, update.held_back = [a.key for a in sent], held
+    update.due = due_record(due)
     unit.session.add(update)
-    unit.session.flush()
     draft.published_update_id = update.id
     unit.session.add(draft)
     if narrative.impact:
@@ -195,14 +194,17 @@ def _clock(session: Session, incident: Incident, audience: Audience) -> Audience
 
 def _clock_restarts(
     ctx: ServiceContext, unit: Unit, incident: Incident, audience: Audience
-) -> None:
-    """A person's update resets this audience's clock: no second update in the same interval."""
+) -> datetime | None:
+    """A person's update resets this audience's clock: no second update in the same interval.
+    Returns when this update was due (None: nothing was)."""
     assert incident.id is not None
     clock = _clock(unit.session, incident, audience) or AudienceClock(
         incident_id=incident.id, audience=audience.key, last_update_at=unit.now
     )
+    was_due = clock.due_at
     cadence.updated(ctx, clock, incident, unit.now)
     unit.session.add(clock)
+    return was_due
 
 
 def _record(
@@ -212,7 +214,14 @@ def _record(
     titles = ", ".join(a.title for a in sent) or "no audience"
     unit.log(incident.id, actor, "update", f"Update to {titles}: {narrative.what_changed}")
     elsewhere = [a for a in sent if not a.in_incident_channel]
-    if elsewhere:
+    if elsewhere and incident.drill:
+        titles = ", ".join(a.title for a in elsewhere)
+        unit.post_text(
+            incident.id,
+            f":mega: {mention(actor)} published an update to {titles}: in a drill it is posted "
+            "here, in the drill channel, instead of their channels.",
+        )
+    elif elsewhere:
         where = ", ".join(f"{a.title} ({a.channel})" for a in elsewhere)
         unit.post_text(incident.id, f":mega: {mention(actor)} published an update to {where}.")
 

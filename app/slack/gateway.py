@@ -17,7 +17,8 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from app.domain.channel_names import incident_channel_name
+from app.domain.channel_names import channel_prefix, incident_channel_name
+from app.domain.drills import MARK, marked
 from app.domain.incident import IncidentSnapshot
 from app.services import outbox_messages as said
 from app.services.context import Op
@@ -30,7 +31,7 @@ from app.services.delivery import (
     retry_delay,
 )
 from app.slack.api_errors import retry_after, slack_error_code, slack_status
-from app.slack.blocks.common import Message
+from app.slack.blocks.common import Message, drill_marked
 from app.slack.blocks.home import home_view
 from app.slack.messages import MessageBook
 from app.slack.responder import Responder
@@ -80,6 +81,7 @@ class SlackGateway:
             Op.REFRESH: self._refresh,
             Op.RESPOND: self._respond,
             Op.READ_PINNED: self._read_pinned,
+            Op.UPLOAD: self._upload,
         }
 
     async def deliver(self, work: Work) -> dict[str, Any]:
@@ -97,7 +99,8 @@ class SlackGateway:
             message = said.decode(work.payload)
         except said.Undeliverable as exc:
             raise CannotRender(str(exc)) from exc
-        return self._render(message, work.incident)
+        rendered = self._render(message, work.incident)
+        return drill_marked(rendered) if work.drill else rendered
 
     def _render(self, message: said.Said, incident: IncidentSnapshot | None) -> Message:
         try:
@@ -131,11 +134,14 @@ class SlackGateway:
     async def _create_channel(self, work: Work) -> dict[str, Any]:
         incident = _need(work.incident)
         if work.maybe_sent:
-            found = await self._own_channel(incident.number, incident.declared_at)
+            prefix = channel_prefix(incident.number, drill=incident.drill)
+            found = await self._own_channel(prefix, incident.declared_at)
             if found:
                 return found
         for attempt in range(1, _MAX_NAME_ATTEMPTS + 1):
-            name = incident_channel_name(incident.number, incident.title, attempt)
+            name = incident_channel_name(
+                incident.number, incident.title, attempt, drill=incident.drill
+            )
             try:
                 response = await self.client.conversations_create(
                     name=name, is_private=incident.private
@@ -147,10 +153,10 @@ class SlackGateway:
             return {"channel": response["channel"]["id"], "name": name}
         raise GiveUp(f"every channel name for INC-{incident.number} is taken")
 
-    async def _own_channel(self, number: int, declared_at: datetime) -> dict[str, Any] | None:
-        """A channel this bot created for this incident on an attempt whose answer was lost."""
+    async def _own_channel(self, prefix: str, declared_at: datetime) -> dict[str, Any] | None:
+        """A channel this bot created for this incident (`inc-N…`, or `drill-N…`) on an
+        attempt whose answer was lost."""
         me = await self.bot_user_id()
-        prefix = f"inc-{number}"
         earliest = declared_at.timestamp() - 60
         async for page in await self.client.conversations_list(
             types="public_channel,private_channel", exclude_archived=True, limit=1000
@@ -195,6 +201,7 @@ class SlackGateway:
             steps["topic"] = lambda: self._set_topic(channel, topic, check_first=check)
         if slack.channel_id and slack.kickoff_ts:
             kickoff = self._render(said.Kickoff(), incident)
+            kickoff = drill_marked(kickoff) if incident.drill else kickoff
             where = (slack.channel_id, slack.kickoff_ts)
             steps["kickoff"] = lambda: self._update(*where, kickoff)
         if slack.announcement_channel_id and slack.announcement_ts:
@@ -366,6 +373,67 @@ class SlackGateway:
             return {"text": "(a message in a thread)", "permalink": link.get("permalink")}
         text = to_plain(found[0].get("text", "")) or "(a message with no text)"
         return {"text": text, "author": found[0].get("user"), "permalink": link.get("permalink")}
+
+    # --- files ----------------------------------------------------------------------------
+
+    async def _upload(self, work: Work) -> dict[str, Any]:
+        """A file shared in the channel, exactly once: the three calls of slack_sdk's
+        files_upload_v2 (files.getUploadURLExternal, the bytes POSTed to the URL it gives,
+        files.completeUploadExternal), made one at a time so each is recorded before the next
+        begins. A retry continues with the same file; the share, the one step Slack does not
+        make idempotent, is first looked for in the channel when an attempt may have made it."""
+        channel, payload = _need(work.target), work.payload
+        data = str(payload["content"]).encode("utf-8")
+        ticket = await self._step(
+            work, "ticket", lambda: self._upload_ticket(str(payload["filename"]), len(data))
+        )
+        await self._step(work, "bytes", lambda: self._send_bytes(work, ticket["upload_url"], data))
+        return await self._step(
+            work, "share", lambda: self._share_once(work, channel, ticket["file_id"]), more=False
+        )
+
+    async def _upload_ticket(self, filename: str, length: int) -> dict[str, Any]:
+        answer = await self.client.files_getUploadURLExternal(filename=filename, length=length)
+        return {"file_id": answer["file_id"], "upload_url": answer["upload_url"]}
+
+    async def _send_bytes(self, work: Work, url: str, data: bytes) -> dict[str, Any]:
+        timeout = aiohttp.ClientTimeout(total=self.client.timeout)
+        async with (
+            aiohttp.ClientSession(timeout=timeout) as session,
+            session.post(
+                url, data=data, ssl=self.client.ssl or True, proxy=self.client.proxy
+            ) as answer,
+        ):
+            status = answer.status
+        if status == 429 or status >= 500:
+            raise RetryLater(retry_delay(work.attempts), f"upload {status}", landed=None)
+        if status != 200:
+            raise GiveUp(f"the file upload was refused (HTTP {status})")
+        return {"bytes": len(data)}
+
+    async def _share_once(self, work: Work, channel: str, file_id: str) -> dict[str, Any]:
+        if work.maybe_sent and await self._file_in_channel(channel, file_id, work):
+            return {"channel": channel, "file_id": file_id, "recovered": True}
+        payload = work.payload
+        title, comment = str(payload["title"]), str(payload.get("comment") or "")
+        if work.drill:  # a drill's file is marked like everything else said about it
+            title, comment = marked(title), marked(comment) if comment else MARK
+        await self.client.files_completeUploadExternal(
+            files=[{"id": file_id, "title": title}],
+            channel_id=channel,
+            initial_comment=comment,
+        )
+        return {"channel": channel, "file_id": file_id}
+
+    async def _file_in_channel(self, channel: str, file_id: str, work: Work) -> bool:
+        oldest = f"{work.created_at.timestamp() - 300:.6f}"
+        async for page in await self.client.conversations_history(
+            channel=channel, oldest=oldest, limit=200
+        ):
+            for message in page["messages"]:
+                if any(f.get("id") == file_id for f in message.get("files") or []):
+                    return True
+        return False
 
 
 def _need(value: Any) -> Any:

@@ -12,10 +12,11 @@ from app.domain.severity import SeverityScale
 from app.rendering.context import incident_view, person, role_view
 from app.rendering.templates import TemplateRenderer
 from app.services import outbox_messages as said
-from app.slack.blocks import alerts, impact, notices, playbooks
+from app.slack.blocks import action_items, alerts, impact, notices, playbooks
 from app.slack.blocks import incident as standing
 from app.slack.blocks.common import Message, fallback, section, sections
 from app.slack.blocks.decisions import decision_made, decision_message
+from app.slack.blocks.satisfaction import feedback_buttons
 
 Renderer = Callable[[IncidentSnapshot, Any], Message]
 
@@ -58,6 +59,9 @@ class MessageBook:
             said.HypothesisMoved: lambda i, m: playbooks.hypothesis_moved(m),
             said.AlertsShown: lambda i, m: alerts.alerts_message(m),
             said.CommandWanted: alerts.command_wanted,
+            said.ActionItemRecorded: action_items.recorded,
+            said.ActionItemDone: action_items.done,
+            said.ActionItemDue: action_items.due,
         }
         # Said in the triage channel, about no incident (yet).
         self._standalone: dict[type[said.Said], Callable[[Any], Message]] = {
@@ -71,7 +75,11 @@ class MessageBook:
 
     def render(self, message: said.Said, incident: IncidentSnapshot | None) -> Message:
         if isinstance(message, said.Text):  # already rendered from a template
-            return rendered(message.text)
+            words = rendered(message.text)
+            if message.update_id is None or message.audience is None:
+                return words
+            asked = feedback_buttons(message.update_id, message.audience)
+            return Message(text=words.text, blocks=[*words.blocks[: 50 - len(asked)], *asked])
         if type(message) in self._standalone:
             return self._standalone[type(message)](message)
         if incident is None:

@@ -17,9 +17,12 @@ from app.domain.roles import RoleCatalog
 from app.domain.severity import SeverityScale
 from app.domain.status import parse_status
 from app.domain.text import clean_text, escape
+from app.slack import parsing_actions as actions
+from app.slack import parsing_drills as drills
 from app.slack import parsing_glossary as glossary
 from app.slack import parsing_models as models
 from app.slack import parsing_playbooks as books
+from app.slack import parsing_postmortem as postmortem
 from app.slack.text import to_plain, user_id_from_mention
 
 SELF_WORDS = {"me", "myself", "@me"}
@@ -156,6 +159,13 @@ Command = (
     | books.ShowRemediation
     | glossary.ShowGlossary
     | glossary.AddGlossaryTerm
+    | actions.RecordAction
+    | actions.CloseAction
+    | actions.ListActions
+    | drills.StartDrill
+    | postmortem.ShowPostmortem
+    | postmortem.NamePostmortemOwner
+    | postmortem.PostmortemDone
 )
 
 # (usage, one line) for `/incident help`, in the order people need them.
@@ -208,6 +218,14 @@ USAGE = [
         "glossary add <term> <definition>",
         "add or change a term (the incident's commander, or an admin)",
     ),
+    (
+        "action [INC-n] <text> [--owner @p] [--due 14d] [--kind prevent|detect|mitigate|process]",
+        "record an action item A-n (owner: the commander; due by severity)",
+    ),
+    ("actions [INC-n]", "action items, open first (`INC-n`: from anywhere)"),
+    ("action [INC-n] A-n done <how it was verified>", "close an action item"),
+    ("drill [scenario]", "start a drill from a scenario (alone: the scenarios)"),
+    postmortem.USAGE,
     ("note <text>", "add a note to the timeline"),
     ("timeline", "show the latest timeline entries"),
     ("help", "this list"),
@@ -249,6 +267,10 @@ class CommandParser:
             "hypotheses": lambda args, caller: books.ListHypotheses(),
             "remediation": lambda args, caller: books.ShowRemediation(),
             "glossary": glossary.parse_glossary,
+            "action": actions.parse_action,
+            "actions": actions.parse_actions,
+            "drill": drills.parse_drill,
+            "postmortem": postmortem.parse_postmortem,
         }
 
     def parse(self, text: str, caller: str) -> Command:

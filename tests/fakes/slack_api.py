@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from tests.fakes import web_chat, web_conversations, web_misc, web_views
+from tests.fakes import web_chat, web_conversations, web_files, web_misc, web_views
 from tests.fakes.slack_state import ApiError, Channel, Message, Workspace
 from tests.fakes.socket_mode import SocketModeHub, build_envelope
 from tests.fakes.web_common import HANDLERS, Args, decode_json_args
@@ -39,7 +39,8 @@ from tests.fakes.web_dispatch import (
 )
 
 # Importing the handler modules registers their methods in HANDLERS.
-_HANDLER_MODULES = (web_chat, web_conversations, web_misc, web_views)
+_HANDLER_MODULES = (web_chat, web_conversations, web_files, web_misc, web_views)
+UPLOAD = "upload"  # the POST of a file's bytes to its upload URL, as recorded in `calls`
 IMPLEMENTED_METHODS: frozenset[str] = frozenset(HANDLERS)
 
 T = TypeVar("T")
@@ -137,6 +138,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/commands/{team}/{number}/{secret}", self._handle_response_url)
         app.router.add_get("/socket-mode", self.socket.handle)
+        app.router.add_post(web_files.UPLOAD_PATH + "{ticket}", self._handle_upload)
         # A stopping fake gives answers it is delaying (response_delay, latency) 1 s, not 60.
         self._runner = web.AppRunner(
             app, access_log=None, handle_signals=False, shutdown_timeout=1.0
@@ -586,6 +588,40 @@ class FakeSlack:
             with self._lock:
                 self.fake_errors.append(detail)
             return 500, {"ok": False, "error": "fake_internal_error", "detail": detail}, {}
+
+    async def _handle_upload(self, request: web.Request) -> web.StreamResponse:
+        """A file's bytes POSTed to the URL files.getUploadURLExternal gave (raw, as slack_sdk
+        sends them, or as the `file` field of a multipart form). No token: the URL is the key."""
+        call = _Incoming(UPLOAD, request.method, None)
+        if request.content_type == "multipart/form-data":
+            form = await request.post()
+            part = form.get("file")
+            if isinstance(part, web.FileField):
+                content = part.file.read()
+            else:
+                content = str(part or "").encode()
+        else:
+            content = await request.read()
+        call.values = {"ticket": request.match_info["ticket"], "bytes": len(content)}
+        injection = self._take_injection(UPLOAD, call.values)
+        if injection is None or injection.after_effect:
+            with self._lock:
+                status, text = web_files.receive_upload(
+                    self._state, request.match_info["ticket"], content
+                )
+        if injection is not None:
+            if injection.drop:
+                self._record(call, 0, {}, dropped=True)
+                return drop_connection(request)
+            status, text = injection.status or 500, "injected failure"
+        self._record(call, status, {"ok": status == 200, "body": text}, injected=bool(injection))
+        return web.Response(status=status, text=text)
+
+    def file_content(self, file_id: str) -> bytes | None:
+        """The bytes uploaded for a file (None before they arrive)."""
+        with self._lock:
+            upload = self._state.files.get(file_id)
+            return None if upload is None else upload.content
 
     async def _handle_response_url(self, request: web.Request) -> web.StreamResponse:
         try:

@@ -92,6 +92,9 @@ def message_json(ws: Workspace, message: Message, *, include_metadata: bool) -> 
             {"name": name, "users": list(users), "count": len(users)}
             for name, users in message.reactions.items()
         ]
+    if message.files is not None:
+        data["files"] = message.files
+        data["upload"] = True
     if include_metadata and message.metadata is not None:
         data["metadata"] = message.metadata
     return data

@@ -74,6 +74,7 @@ class Message:
     reply_broadcast: bool = False
     edits: list[dict[str, Any]] = field(default_factory=list)
     reactions: dict[str, list[str]] = field(default_factory=dict)
+    files: list[dict[str, Any]] | None = None  # shared by files.completeUploadExternal
 
 
 @dataclass
@@ -99,6 +100,22 @@ class Channel:
         if self.is_im:
             return "im"
         return "private" if self.is_private else "public"
+
+
+@dataclass
+class UploadedFile:
+    """A file from files.getUploadURLExternal: its bytes arrive at the upload URL, then
+    files.completeUploadExternal finishes it (once) and shares it."""
+
+    id: str
+    ticket: str
+    filename: str
+    length: int
+    content: bytes | None = None  # None until POSTed to the upload URL
+    title: str = ""
+    completed: bool = False
+    channels: list[str] = field(default_factory=list)
+    created: int = 0
 
 
 @dataclass
@@ -153,6 +170,7 @@ class Workspace:
         self.responses: dict[str, list[dict[str, Any]]] = {}
         self.socket_tickets: set[str] = set()
         self.user_groups: dict[str, list[str]] = {}  # user group (subteam) ID -> members
+        self.files: dict[str, UploadedFile] = {}  # by file ID
         self._buckets: dict[str, TokenBucket] = {}
         self._counter = itertools.count(1)
         self._last_ts_micro = 0

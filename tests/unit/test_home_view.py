@@ -57,3 +57,26 @@ def test_two_hundred_incidents_all_fit() -> None:
     assert len(view["blocks"]) <= 100 and "more" not in text
     assert all(f"*INC-{n}*" in text for n in (1, 100, 200))
     assert ":warning: *overdue*" in text  # some next updates are already past
+
+
+def test_my_action_items_overdue_first_within_the_block_budget() -> None:
+    from app.services.action_items import OwnedItem
+
+    owned = [
+        OwnedItem(f"INC-{n}", f"C{n:08d}" if n % 2 else None, "A-1", f"Fix <!channel> {n}", due)
+        for n, due in enumerate(
+            [NOW - timedelta(days=3)] + [NOW + timedelta(days=d) for d in range(1, 13)], start=1
+        )
+    ]
+    data = HomeData("U0DANA001", NOW, incidents(2000), [], [], owned)
+    view = home_view(data)
+    assert len(view["blocks"]) <= 100
+    [section] = [b for b in view["blocks"] if "My action items" in str(b)]
+    text = section["text"]["text"]
+    assert text.count("• *A-1*") == 12 and "`/incident actions INC-n`" in text  # 13th: "more"
+    assert text.index("Fix &lt;!channel&gt; 1") < text.index(":warning: *overdue*")
+    assert text.count("overdue") == 1 and "<!channel>" not in text
+
+
+def test_no_action_items_no_section() -> None:
+    assert "My action items" not in str(home_view(HomeData("U0DANA001", NOW, [])))

@@ -107,6 +107,9 @@ OVERRIDES: dict[type[said.Said], dict[str, Any]] = {
         "attach_to": [said.OpenIncidentChoice(4, "Feature store down")],
     },
     said.AlertNoted: {"title": "Latency <!here>", "source": "grafana", "status": "firing"},
+    said.ActionItemRecorded: {"ref": "A-2", "kind": "detect"},
+    said.ActionItemDone: {"ref": "A-2", "verification": "alert fired in prod <!here>"},
+    said.ActionItemDue: {"ref": "A-2", "overdue": True},
     said.CommandWanted: {
         "incident_id": 1,
         "ref": "INC-1",

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.domain.drills import MARK, marked
 from app.domain.text import truncate
 
 Block = dict[str, Any]
@@ -25,6 +26,23 @@ class Message:
     def __post_init__(self) -> None:
         if len(self.blocks) > MESSAGE_BLOCKS:
             raise ValueError(f"a message holds at most {MESSAGE_BLOCKS} blocks")
+
+
+def drill_marked(message: Message) -> Message:
+    """The message with the drill mark at its start: in the notification text and in the first
+    block people read (a header's or a section's text; else a line of its own on top)."""
+    text = fallback(marked(message.text))
+    blocks = [dict(b) for b in message.blocks]
+    first = blocks[0] if blocks else None
+    words = first.get("text") if first else None
+    if first is not None and isinstance(words, dict) and first["type"] in ("header", "section"):
+        most = HEADER_TEXT if first["type"] == "header" else SECTION_TEXT
+        shown = marked(words["text"]) if first["type"] == "header" else f"*{MARK}* {words['text']}"
+        if not words["text"].startswith((MARK, f"*{MARK}*")):
+            first["text"] = {**words, "text": truncate(shown, most)}
+    elif blocks and len(blocks) < MESSAGE_BLOCKS:
+        blocks.insert(0, context(f"*{MARK}*"))
+    return Message(text=text, blocks=blocks)
 
 
 def header(text: str) -> Block:

@@ -1,4 +1,5 @@
-"""Warroom's App Home: decisions waiting on you, your roles, active incidents by severity.
+"""Warroom's App Home: decisions waiting on you, your roles, your action items, active
+incidents by severity.
 
 Slack allows 100 blocks in a Home tab; incidents are packed several to a section and, past
 the budget, summarised ("…and 37 more") rather than overflowing."""
@@ -9,6 +10,7 @@ from itertools import groupby
 from typing import Any
 
 from app.domain.durations import humanize
+from app.domain.metrics import Summary
 from app.domain.text import escape_within, mention
 from app.services.home import HomeData, HomeIncident
 from app.slack.blocks.common import Block, context, divider, header, section
@@ -21,9 +23,34 @@ def home_view(home: HomeData) -> dict[str, Any]:
     blocks: list[Block] = [header("Warroom")]
     blocks += _decisions(home)
     blocks += _roles(home)
+    blocks += _action_items(home)
+    blocks += _last_90_days(home)
     blocks.append(divider())
+    blocks += _drills(home)
     blocks += _incidents(home, MAX_BLOCKS - len(blocks))
     return {"type": "home", "blocks": blocks[:MAX_BLOCKS]}
+
+
+def _last_90_days(home: HomeData) -> list[Block]:
+    h = home.last_90_days
+    if h is None:
+        return []
+    if not h.incidents:
+        return [section(f"*Last 90 days:* no incidents ({h.drills} drills).")]
+    share = h.share_on_schedule
+    on_time = f"{share:.0%} of updates on schedule" if share is not None else "updates: –"
+    return [
+        section(
+            f"*Last 90 days:* {h.incidents} incidents, {h.drills} drills · "
+            f"median time to contain {_median(h.contain)} · to resolve {_median(h.resolve)} · "
+            f"{on_time}"
+        ),
+        context("Details: `warroom report`"),
+    ]
+
+
+def _median(summary: Summary) -> str:
+    return humanize(summary.median) if summary.median is not None else "–"
 
 
 def _link(incident: HomeIncident) -> str:
@@ -57,11 +84,41 @@ def _roles(home: HomeData) -> list[Block]:
     return [section("*Your roles*\n" + "\n".join(lines))]
 
 
+def _action_items(home: HomeData) -> list[Block]:
+    """Open items owned across incidents, resolved ones included; soonest due (overdue) first."""
+    if not home.my_action_items:
+        return []
+    lines = []
+    for item in home.my_action_items[:LINES_PER_SECTION]:
+        late = " :warning: *overdue*" if item.due_at <= home.now else ""
+        where = f" <#{item.channel_id}>" if item.channel_id else ""
+        due = f"<!date^{int(item.due_at.timestamp())}^{{date_short}}|{item.due_at:%Y-%m-%d}>"
+        lines.append(
+            f"• *{item.ref}* ({item.incident_ref}{where}) {escape_within(item.text, 150)}"
+            f" · due {due}{late}"
+        )
+    more = (
+        " (and more: `/incident actions INC-n` lists an incident's)"
+        if len(home.my_action_items) > len(lines)
+        else ""
+    )
+    return [section("*My action items*" + more + "\n" + "\n".join(lines))]
+
+
+def _drills(home: HomeData) -> list[Block]:
+    """Drills under way, on one line: they are not incidents, so not counted among them."""
+    if not home.drills:
+        return []
+    shown = ", ".join(f"*{i.ref}* {_link(i)}" for i in home.drills[:LINES_PER_SECTION])
+    return [context(f":man-running: Drills under way: {shown}")]
+
+
 def _incidents(home: HomeData, budget: int) -> list[Block]:
-    if not home.incidents:
+    active = home.active
+    if not active:
         return [section("*No active incidents.* :sunny:")]
-    blocks: list[Block] = [header(f"Active incidents ({len(home.incidents)})")]
-    ordered = sorted(home.incidents, key=lambda i: (i.severity.rank, -i.number))
+    blocks: list[Block] = [header(f"Active incidents ({len(active)})")]
+    ordered = sorted(active, key=lambda i: (i.severity.rank, -i.number))
     groups = [(sev, list(items)) for sev, items in groupby(ordered, key=lambda i: i.severity.key)]
     for n, (_, items) in enumerate(groups):
         room = (budget - len(blocks)) // (len(groups) - n)  # a fair share for each severity

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.domain.drills import MARK
 from app.domain.incident import IncidentSnapshot
 from app.domain.text import escape, escape_within, mention
 from app.rendering.context import IncidentView
@@ -42,5 +43,5 @@ def topic(incident: IncidentSnapshot) -> str:
     if incident.pending_decisions:
         count = incident.pending_decisions
         parts.append(f"{count} decision{'s' if count > 1 else ''} pending")
-    prefix = " · ".join(parts) + " · "
+    prefix = (f"{MARK} " if incident.drill else "") + " · ".join(parts) + " · "
     return prefix + escape_within(incident.title, TOPIC_LIMIT - len(prefix))

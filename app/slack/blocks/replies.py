@@ -15,7 +15,8 @@ def help_message(unknown: str | None = None) -> Message:
     intro = "*Warroom* runs the war room for a model incident. Commands:"
     if unknown:
         intro = f"I don't know `{escape(unknown)}`. " + intro
-    return Message(text=fallback(intro), blocks=[section(intro), section("\n".join(lines))])
+    # Split at line breaks: the list outgrows one section's 3,000 characters as commands arrive.
+    return Message(text=fallback(intro), blocks=[section(intro), *sections("\n".join(lines))])
 
 
 def roster_message(roster: Roster) -> Message:

@@ -12,6 +12,7 @@ from app.slack.listeners import (
     home,
     impact,
     playbooks,
+    satisfaction,
     updates,
     views,
 )
@@ -27,4 +28,5 @@ def register_all(app: AsyncApp, deps: SlackDeps) -> None:
     impact.register(app, deps)
     playbooks.register(app, deps)
     alerts.register(app, deps)
+    satisfaction.register(app, deps)
     errors.register(app, deps)

@@ -9,7 +9,10 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from app.domain.errors import WarroomError
+from app.domain.text import escape
 from app.slack import parsing as p
+from app.slack import parsing_actions as actions
+from app.slack import parsing_drills as drills
 from app.slack import parsing_glossary as glossary
 from app.slack import parsing_models as models
 from app.slack import parsing_playbooks as books
@@ -17,7 +20,8 @@ from app.slack.ack_gate import CONTEXT_KEY
 from app.slack.blocks.modals import declare_modal
 from app.slack.blocks.replies import help_message
 from app.slack.deps import SlackDeps
-from app.slack.listeners import errors
+from app.slack.listeners import action_items, errors, postmortem
+from app.slack.listeners import drills as drill_commands
 from app.slack.listeners import incident_commands as handlers
 
 HANDLERS: dict[type, Callable[[handlers.Call, Any], Awaitable[None]]] = {
@@ -51,6 +55,11 @@ HANDLERS: dict[type, Callable[[handlers.Call, Any], Awaitable[None]]] = {
     books.ShowRemediation: handlers.show_remediation,
     glossary.ShowGlossary: handlers.show_glossary,
     glossary.AddGlossaryTerm: handlers.add_glossary_term,
+    actions.RecordAction: action_items.record,
+    actions.CloseAction: action_items.close,
+    actions.ListActions: action_items.show,
+    drills.StartDrill: drill_commands.drill,
+    **postmortem.HANDLERS,
 }
 
 
@@ -92,6 +101,9 @@ def _acknowledgement(parsed: p.Command) -> dict[str, Any]:
     if isinstance(parsed, p.Declare):
         severity = (parsed.severity or "").upper()
         text = f":hourglass_flowing_sand: Declaring a {severity} incident…"
+        return {"response_type": "ephemeral", "text": text}
+    if isinstance(parsed, drills.StartDrill) and parsed.scenario:
+        text = f":hourglass_flowing_sand: Starting the drill `{escape(parsed.scenario)}`…"
         return {"response_type": "ephemeral", "text": text}
     return {}
 
