@@ -23,7 +23,7 @@ from app.domain.permissions import may_manage
 from app.domain.roles import COMMANDER
 from app.domain.text import escape, mention
 from app.persistence.tables import ActionItem, HomeViewer, Incident
-from app.services import faults
+from app.services import faults, wakes
 from app.services import outbox_messages as said
 from app.services.context import RECENT_HOME_VIEWERS, ServiceContext, Unit
 from app.services.lookup import IncidentAccess, current_holders, incident_in_channel
@@ -244,23 +244,12 @@ def owned_by(session: Session, user: str, limit: int = 50) -> list[OwnedItem]:
 
 
 def next_wake(ctx: ServiceContext) -> datetime | None:
-    now = ctx.clock.now()
-    with ctx.db.read() as session:
-        return session.exec(
-            select(func.min(ActionItem.wake_at)).where(col(ActionItem.wake_at) > now)
-        ).one()
+    return wakes.next_wake(ctx, ActionItem.wake_at)
 
 
 def run_due(ctx: ServiceContext, limit: int = 50) -> int:
     """DM the owner of each open item that fell due, then again a week later, until done."""
-    now = ctx.clock.now()
-    with ctx.db.read() as session:
-        due = session.exec(
-            select(ActionItem.id)
-            .where(col(ActionItem.wake_at) <= now)
-            .order_by(col(ActionItem.wake_at))
-            .limit(limit)
-        ).all()
+    due = wakes.due(ctx, ActionItem.id, ActionItem.wake_at, limit)
     sent = 0
     for item_id in due:
         try:

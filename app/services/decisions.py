@@ -19,7 +19,7 @@ from app.domain.status import Status
 from app.domain.text import escape, mention
 from app.persistence.tables import Decision, Incident
 from app.rendering.context import decision_view
-from app.services import faults, rollback_moves
+from app.services import faults, rollback_moves, wakes
 from app.services import outbox_messages as said
 from app.services.compose import Composer
 from app.services.context import Op, ServiceContext, Unit
@@ -384,23 +384,12 @@ def _settled(unit: Unit, incident: Incident, decision: Decision, log_text: str) 
 
 
 def next_wake(ctx: ServiceContext) -> datetime | None:
-    now = ctx.clock.now()
-    with ctx.db.read() as session:
-        return session.exec(
-            select(func.min(Decision.wake_at)).where(col(Decision.wake_at) > now)
-        ).one()
+    return wakes.next_wake(ctx, Decision.wake_at)
 
 
 def run_due(ctx: ServiceContext, limit: int = 50) -> int:
     """Remind owners of decisions that fell due; escalate those overdue by a full interval."""
-    now = ctx.clock.now()
-    with ctx.db.read() as session:
-        due = session.exec(
-            select(Decision.id)
-            .where(col(Decision.wake_at) <= now)
-            .order_by(col(Decision.wake_at))
-            .limit(limit)
-        ).all()
+    due = wakes.due(ctx, Decision.id, Decision.wake_at, limit)
     done = 0
     for decision_id in due:
         try:

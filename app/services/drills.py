@@ -42,7 +42,7 @@ from app.persistence.tables import (
     StatusMilestone,
     StatusUpdate,
 )
-from app.services import alert_intake
+from app.services import alert_intake, wakes
 from app.services.context import BOT_ACTOR, ServiceContext, Unit
 from app.services.declare import Declaration, Declared, declare_in
 
@@ -174,24 +174,12 @@ def _delta(seconds: Any) -> timedelta | None:
 
 
 def next_wake(ctx: ServiceContext) -> datetime | None:
-    now = ctx.clock.now()
-    with ctx.db.read() as session:
-        inject = session.exec(
-            select(func.min(DrillInject.wake_at)).where(col(DrillInject.wake_at) > now)
-        ).one()
-    return inject
+    return wakes.next_wake(ctx, DrillInject.wake_at)
 
 
 def run_due(ctx: ServiceContext, limit: int = 50) -> int:
     """Play the injects that fell due, each once across replicas."""
-    now = ctx.clock.now()
-    with ctx.db.read() as session:
-        due = session.exec(
-            select(DrillInject.id)
-            .where(col(DrillInject.wake_at) <= now)
-            .order_by(col(DrillInject.wake_at), col(DrillInject.id))
-            .limit(limit)
-        ).all()
+    due = wakes.due(ctx, DrillInject.id, DrillInject.wake_at, limit)
     played = 0
     for inject_id in due:
         try:

@@ -7,8 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from app.domain.durations import humanize
 from app.domain.errors import InvalidInput, NotAllowed
@@ -17,7 +16,7 @@ from app.domain.roles import COMMANDER
 from app.domain.status import Status
 from app.domain.text import escape, mention
 from app.persistence.tables import Incident, PostmortemRecord
-from app.services import faults
+from app.services import faults, wakes
 from app.services.context import BOT_ACTOR, Op, ServiceContext, Unit
 from app.services.lookup import current_holders, incident_in_channel
 from app.services.postmortem import gather, render
@@ -215,23 +214,12 @@ def describe(ctx: ServiceContext, channel_id: str) -> str:
 
 
 def next_wake(ctx: ServiceContext) -> datetime | None:
-    now = ctx.clock.now()
-    with ctx.db.read() as session:
-        return session.exec(
-            select(func.min(PostmortemRecord.wake_at)).where(col(PostmortemRecord.wake_at) > now)
-        ).one()
+    return wakes.next_wake(ctx, PostmortemRecord.wake_at)
 
 
 def run_due(ctx: ServiceContext, limit: int = BATCH) -> int:
     """DM each owner whose post-mortem fell due; next time `remind_every` later."""
-    now = ctx.clock.now()
-    with ctx.db.read() as session:
-        due = session.exec(
-            select(PostmortemRecord.incident_id)
-            .where(col(PostmortemRecord.wake_at) <= now)
-            .order_by(col(PostmortemRecord.wake_at))
-            .limit(limit)
-        ).all()
+    due = wakes.due(ctx, PostmortemRecord.incident_id, PostmortemRecord.wake_at, limit)
     reminded = 0
     for incident_id in due:
         try:
