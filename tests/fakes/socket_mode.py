@@ -27,6 +27,7 @@ class SocketModeHub:
         self._app_id = app_id
         self._connections: list[web.WebSocketResponse] = []
         self._acks: dict[str, dict[str, Any]] = {}
+        self._opened = 0
         self.received: list[dict[str, Any]] = []
         self.sent: list[dict[str, Any]] = []
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -42,6 +43,7 @@ class SocketModeHub:
         await ws.prepare(request)
         with self._lock:
             self._connections.append(ws)
+            self._opened += 1
             count = len(self._connections)
         try:
             await ws.send_json(self._hello(count))
@@ -87,6 +89,12 @@ class SocketModeHub:
     def connection_count(self) -> int:
         with self._lock:
             return len(self._connections)
+
+    @property
+    def connections_opened(self) -> int:
+        """How many connections were ever accepted (a reconnect counts once it is open)."""
+        with self._lock:
+            return self._opened
 
     def ack(self, envelope_id: str) -> dict[str, Any] | None:
         with self._lock:

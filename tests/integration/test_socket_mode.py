@@ -87,8 +87,11 @@ async def test_a_refresh_requested_by_slack_reconnects_and_keeps_answering(
     try:
         await fake.async_socket_connected()
         fake.disconnect_socket("refresh_requested")
-        await fake.async_wait_for(lambda: len(fake.calls_to("apps.connections.open")) == 2)
-        await fake.async_wait_for(lambda: fake.socket.connection_count == 1)
+        # The client opens the new connection before closing the old one: wait until the new
+        # one is open and the old one gone, or the envelope may go down the closing socket.
+        await fake.async_wait_for(
+            lambda: fake.socket.connections_opened == 2 and fake.socket.connection_count == 1
+        )
         help_ = slack_requests.slash_command_payload("help", user_id=seeded.people.bob)
         ack = await fake.async_wait_for_ack(fake.send_envelope("slash_commands", help_))
         assert "/incident declare" in json.dumps(ack.get("payload", {}))
