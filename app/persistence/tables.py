@@ -550,3 +550,15 @@ class PostmortemRecord(SQLModel, table=True):
     done_at: datetime | None = _time(nullable=True)
     done_by: str | None = None
     link: str | None = None  # where the finished document lives
+
+
+class KeptNumbers(SQLModel, table=True):
+    """A resolved incident's numbers as last computed, trusted only while `stamp` still sums
+    up the facts and configuration they came from (see app.services.numbers_cache)."""
+
+    __tablename__ = "incident_numbers"
+
+    incident_id: int = Field(foreign_key="incidents.id", primary_key=True)
+    stamp: str
+    numbers: str  # JSON, encoded and decoded by the cache (one decode for a whole year)
+    kept_at: datetime = _time()

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -43,9 +43,18 @@ from app.persistence.tables import (
     StatusUpdate,
     TimelineEntry,
 )
+from app.services import numbers_cache
 from app.services.context import ServiceContext
+from app.services.numbers_cache import Fresh
 
-__all__ = ["IncidentNumbers", "has_table", "incident_numbers", "numbers_since"]
+__all__ = [
+    "Counted",
+    "IncidentNumbers",
+    "has_table",
+    "incident_numbers",
+    "numbers_since",
+    "period_numbers",
+]
 
 
 def incident_numbers(
@@ -99,7 +108,49 @@ def has_table(session: Session, name: str) -> bool:
     return inspect(session.connection()).has_table(name)
 
 
+@dataclass(frozen=True)
+class Counted:
+    """The numbers, oldest declaration first, and those computed afresh that may be kept."""
+
+    numbers: list[IncidentNumbers]
+    fresh: list[Fresh]
+
+
+def period_numbers(ctx: ServiceContext, session: Session, since: datetime) -> Counted:
+    """Like `numbers_since`, saying which were computed afresh (see `numbers_cache.keep`)."""
+    return _counted(ctx, session, select(Incident.id).where(col(Incident.declared_at) >= since))
+
+
 def _numbers(ctx: ServiceContext, session: Session, ids: Select[Any]) -> list[IncidentNumbers]:
+    return _counted(ctx, session, ids).numbers
+
+
+def _counted(ctx: ServiceContext, session: Session, ids: Select[Any]) -> Counted:
+    """Kept numbers where their stamp still holds; the rest computed from the facts."""
+    now = ctx.clock.now()
+    stamped = numbers_cache.stamps(session, ids, numbers_cache.configuration_key(ctx))
+    follow_up = _follow_ups(session, ids, now)
+    found = numbers_cache.decoded(stamped, follow_up)
+    missing = {s.incident_id for s in stamped if s.incident_id not in found}
+    if missing:
+        for n in _computed(ctx, session, _only(ids, sorted(missing))):
+            late, open_items = follow_up(n.incident_id)
+            found[n.incident_id] = replace(n, postmortem_on_time=late, action_items_open=open_items)
+    fresh = [
+        Fresh(s.stamp, found[s.incident_id])
+        for s in stamped
+        if s.resolved and s.incident_id in missing
+    ]
+    return Counted([found[s.incident_id] for s in stamped if s.incident_id in found], fresh)
+
+
+def _only(ids: Select[Any], wanted: list[int]) -> Select[Any]:
+    """The selection narrowed to `wanted`; past a few hundred, the selection itself (a list of
+    thousands of bound parameters costs more than computing a few extra incidents' facts)."""
+    return select(Incident.id).where(col(Incident.id).in_(wanted)) if len(wanted) <= 500 else ids
+
+
+def _computed(ctx: ServiceContext, session: Session, ids: Select[Any]) -> list[IncidentNumbers]:
     now = ctx.clock.now()
     facts = _facts(session, ids)
     audiences = ctx.audiences.keys
@@ -107,11 +158,10 @@ def _numbers(ctx: ServiceContext, session: Session, ids: Select[Any]) -> list[In
 
     public, private = _follows(ctx, facts, private=False), _follows(ctx, facts, private=True)
     hidden = _private(session, ids)
-    numbers = [
+    return [
         compute(f, audiences, private if f.incident_id in hidden else public, grace, now)
         for f in facts
     ]
-    return _with_follow_ups(session, numbers, now)
 
 
 def _follows(ctx: ServiceContext, facts: list[IncidentFacts], *, private: bool) -> AppliesTo:
@@ -253,12 +303,11 @@ def _due_times(
 # --- what the post-mortem and action-item parts add ------------------------------------------
 
 
-def _with_follow_ups(
-    session: Session, numbers: list[IncidentNumbers], now: datetime
-) -> list[IncidentNumbers]:
+def _follow_ups(
+    session: Session, ids: Select[Any], now: datetime
+) -> Callable[[int], tuple[bool | None, int]]:
     """Whether each post-mortem was done on time (None: not due yet, or none required), and
     how many of each incident's action items are still open."""
-    ids = [n.incident_id for n in numbers]
     records = session.exec(
         select(PostmortemRecord).where(col(PostmortemRecord.incident_id).in_(ids))
     )
@@ -269,11 +318,4 @@ def _with_follow_ups(
         .group_by(col(ActionItem.incident_id))
     )
     open_items: dict[int, int] = {i: n for i, n in session.execute(counted).all()}
-    return [
-        replace(
-            n,
-            postmortem_on_time=late.get(n.incident_id),
-            action_items_open=open_items.get(n.incident_id, 0),
-        )
-        for n in numbers
-    ]
+    return lambda incident: (late.get(incident), open_items.get(incident, 0))

@@ -12,9 +12,9 @@ from sqlmodel import Session, col, select
 from app.domain.metrics import IncidentNumbers
 from app.domain.report import FollowUps, Report, Votes, build_report
 from app.persistence.tables import Incident, UpdateVote
-from app.services import action_items
+from app.services import action_items, numbers_cache
 from app.services.context import ServiceContext
-from app.services.metrics import has_table, numbers_since, systems_of
+from app.services.metrics import has_table, period_numbers, systems_of
 
 # The post-mortem part's table; until it exists the report says "not tracked yet".
 POSTMORTEM_TABLE = "postmortems"
@@ -24,15 +24,14 @@ def period_report(ctx: ServiceContext, period: timedelta) -> Report:
     until = ctx.clock.now()
     since = until - period
     with ctx.db.read() as session:
-        numbers = numbers_since(ctx, session, since)
+        counted = period_numbers(ctx, session, since)
+        numbers = counted.numbers
         ids = select(Incident.id).where(col(Incident.declared_at) >= since)
         systems = systems_of(session, ids)
-        functions = {
-            incident: [f.name for f in ctx.catalog.blast_radius(named).functions]
-            for incident, named in systems.items()
-        }
+        functions = _functions(ctx, systems)
         votes, drill_votes = _votes(session, since)
         follow_ups = _follow_ups(session, numbers, since, until)
+    numbers_cache.keep(ctx.db, counted.fresh, until)  # the next report reads them back
     return build_report(
         numbers,
         functions,
@@ -45,6 +44,19 @@ def period_report(ctx: ServiceContext, period: timedelta) -> Report:
         since=since,
         until=until,
     )
+
+
+def _functions(ctx: ServiceContext, systems: dict[int, list[str]]) -> dict[int, list[str]]:
+    """The business functions each incident hurt; worked out once per set of systems named
+    (a year has thousands of incidents but few distinct sets)."""
+    radius: dict[tuple[str, ...], list[str]] = {}
+    found = {}
+    for incident, named in systems.items():
+        key = tuple(named)
+        if key not in radius:
+            radius[key] = [f.name for f in ctx.catalog.blast_radius(named).functions]
+        found[incident] = radius[key]
+    return found
 
 
 def _votes(session: Session, since: datetime) -> tuple[Votes, Votes]:
