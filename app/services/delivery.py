@@ -313,10 +313,11 @@ def mark_sent(ctx: ServiceContext, work: Work, result: dict[str, Any]) -> str | 
 
 
 def _measure_lateness(ctx: ServiceContext, work: Work, sent_at: datetime) -> None:
-    """An update that was due: how long after its due time it reached its audience."""
+    """An update that was due: how long after its due time it reached its audience (a
+    drill's updates are an exercise, not the service people got)."""
     due = said.UpdateDue.decode(work.payload.get("due"))
     audience = (work.payload.get("params") or {}).get("audience")
-    if due is not None and audience:
+    if due is not None and audience and not work.drill:
         ctx.health.update_late(str(audience), due.automatic, max(sent_at - due.at, timedelta(0)))
 
 
