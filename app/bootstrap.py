@@ -23,6 +23,7 @@ from app.domain.drills import Scenario
 from app.domain.playbooks import Playbook
 from app.drill_files import Known, load_drills
 from app.glossary_file import load_glossary
+from app.health_metrics import HealthMetrics
 from app.integrations.mlflow_registry import MlflowRegistry
 from app.integrations.registry import ModelRegistry, RegistryError
 from app.persistence.engine import Database, make_engine
@@ -31,6 +32,7 @@ from app.rendering.samples import check_templates
 from app.scheduler import Routes, Scheduler
 from app.services import delivery
 from app.services.context import Op, ServiceContext
+from app.slack.ack_gate import AckGate
 from app.slack.bolt_app import (
     build_bolt_app,
     delivery_client,
@@ -64,6 +66,7 @@ class Runtime:
     bolt_app: AsyncApp
     scheduler: Scheduler
     gateway: SlackGateway
+    health: HealthMetrics  # what GET /metrics shows
     # Where the alert webhooks hand their alerts (app/web/alert_routes.py): the intake, which
     # may raise AlertsNotTaken. None: the routes answer 503 "alert intake not running".
     receive_alerts: Callable[[list[Alert]], Awaitable[None]] | None = None
@@ -97,13 +100,19 @@ class Runtime:
             lambda: self.receive_alerts,  # read per request: wiring may come after this
             system_label(self.config),
             routing_key=self.config.alerts.events_routing_key,
+            health=self.health,
         )
 
     def web_routes(self, edge: AlertEdge | None = None) -> list[BaseRoute]:
-        """The routes that are not Slack's (/healthz aside): the alert webhooks."""
+        """The routes that are not Slack's (/healthz aside): the alert webhooks, /metrics."""
         from app.web.alert_routes import alert_routes
+        from app.web.metrics_route import metrics_route
 
-        return alert_routes(edge or self.alert_edge())
+        metrics = metrics_route(self.health.exposition, self.settings.warroom_metrics_token)
+        return [*alert_routes(edge or self.alert_edge()), metrics]
+
+    def socket_mode_ack(self, seconds: float) -> None:
+        self.health.ack("socket_mode", seconds)
 
     async def healthy(self) -> bool:
         try:
@@ -134,9 +143,12 @@ def build_runtime(
     ctx.glossary = load_glossary(settings.playbooks_dir)
     ctx.drills = _drills(settings, ctx)
     _check_templates(ctx)
+    health = ctx.health = HealthMetrics(ctx)
     book = MessageBook(ctx.templates, ctx.severities, ctx.roles, ctx.catalog)
     responder = Responder(settings.response_url_hosts)
-    deps = SlackDeps(ctx, CommandParser(ctx.severities, ctx.roles), book, responder)
+    gate = AckGate(on_ack=lambda seconds: health.ack("http", seconds))
+    parser = CommandParser(ctx.severities, ctx.roles)
+    deps = SlackDeps(ctx, parser, book, responder, gate)
     gateway = SlackGateway(
         delivery_client(settings),
         book,
@@ -146,11 +158,15 @@ def build_runtime(
         ),
     )
     routes = Routes(gateway, {Op.MOVE_ALIAS: AliasMover(ctx.registry)})
-    scheduler = Scheduler(ctx, routes, owner=_owner(), yield_to=deps.gate.quiet)
+    scheduler = Scheduler(
+        ctx, routes, owner=_owner(), yield_to=deps.gate.quiet, on_tick=health.tick
+    )
     ctx.wake = scheduler.wake
     client = interactive_client(settings)
     bolt_app = build_bolt_app(settings, deps, client)
-    runtime = Runtime(settings, config, ctx.db, ctx, deps, client, bolt_app, scheduler, gateway)
+    runtime = Runtime(
+        settings, config, ctx.db, ctx, deps, client, bolt_app, scheduler, gateway, health
+    )
     runtime.receive_alerts = alert_receiver(deps)
     return runtime
 

@@ -402,6 +402,7 @@ class Settings(BaseSettings):
     # Slack's own, since a form's private_metadata could name any URL.
     warroom_response_url_hosts: str = "hooks.slack.com"
     warroom_alerts_token: str = ""  # bearer token of the alert webhooks; unset: routes answer 404
+    warroom_metrics_token: str = ""  # bearer token GET /metrics asks for; unset: it is open
 
     @property
     def response_url_hosts(self) -> frozenset[str]:

@@ -13,6 +13,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from app import log_context
 from app.config import ConfigError
 from app.domain.text import redact
 
@@ -22,27 +23,45 @@ _state = {"format": "text"}
 
 
 class RedactingFormatter(logging.Formatter):
-    """Plain text lines; exception text is redacted where it is cached on the record too."""
+    """Plain text lines, what they are about in brackets after the message (`[INC-4
+    outbox=17 req=3f2a9c1e]`); exception text is redacted where it is cached on the record too.
+    """
 
     def formatException(self, ei: Any) -> str:
         return redact(super().formatException(ei))
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return super().formatMessage(record) + _brief(log_context.current())
 
     def format(self, record: logging.LogRecord) -> str:
         return redact(super().format(record))
 
 
+def _brief(fields: dict[str, str | int]) -> str:
+    shown = []
+    if "incident" in fields:
+        shown.append(f"INC-{fields['incident']}")
+    if "outbox_id" in fields:
+        shown.append(f"outbox={fields['outbox_id']}")
+    if "request" in fields:
+        shown.append(f"req={str(fields['request'])[:8]}")
+    return f" [{' '.join(shown)}]" if shown else ""
+
+
 class JsonLinesFormatter(logging.Formatter):
-    """`{"time", "level", "logger", "message", "exc"?}`, one object per line."""
+    """`{"time", "level", "logger", "message", "incident"?, "outbox_id"?, "request"?, "exc"?}`,
+    one object per line; `incident` (the number of INC-n) and `outbox_id` are integers."""
 
     def formatException(self, ei: Any) -> str:
         return redact(super().formatException(ei))
 
     def format(self, record: logging.LogRecord) -> str:
-        line: dict[str, str] = {
+        line: dict[str, str | int] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
             "message": redact(record.getMessage()),
+            **log_context.current(),
         }
         if record.exc_info and not record.exc_text:
             record.exc_text = self.formatException(record.exc_info)

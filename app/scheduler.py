@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from app import log_context
 from app.services import (
     action_items,
     cadence,
@@ -26,6 +27,8 @@ from app.services import (
 )
 from app.services.context import ServiceContext
 from app.services.delivery import (
+    RATE_LIMITED,
+    RETRIED,
     CannotRender,
     GiveUp,
     LeaseLost,
@@ -77,12 +80,14 @@ class Scheduler:
         owner: str,
         concurrency: int = 16,
         yield_to: Callable[[], Awaitable[bool]] | None = None,
+        on_tick: Callable[[float], None] | None = None,
     ) -> None:
         self.ctx = ctx
         self.gateway = gateway
         self.owner = owner
         self.concurrency = concurrency
         self._yield_to = yield_to  # lets acks waiting on this event loop go first
+        self._on_tick = on_tick  # how long each tick took (seconds), for /metrics
         self._wakeup = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
@@ -154,19 +159,23 @@ class Scheduler:
     async def _run(self) -> None:
         while not self._stopping:
             try:
-                await self._tick()
+                if not await self._tick():
+                    await self._sleep()
             except asyncio.CancelledError:
                 raise
             except Exception:  # a database outage must not stop the loop; try again shortly
                 log.exception("scheduler tick failed; retrying")
                 await asyncio.sleep(POLL)
 
-    async def _tick(self) -> None:
+    async def _tick(self) -> bool:
+        """Act on due work and start deliveries; True when more may be ready right now. Its
+        duration (for /metrics) leaves out the wait for acks: that is yielding, not work."""
         self._wakeup.clear()
         slots = self.concurrency - len(self._in_flight)
         claimed: list[Work] = []
         if slots > 0 and self._yield_to is not None and not await self._yield_to():
             slots = min(slots, UNDER_PRESSURE)  # acks are queued: deliver a trickle
+        started = time.perf_counter()
         # Due work first, all kinds in one trip to a thread: an update falling due may make an
         # older one, still waiting to be retried, stale before it is claimed.
         await asyncio.to_thread(self._run_due_work)
@@ -174,9 +183,9 @@ class Scheduler:
             claimed = await asyncio.to_thread(delivery.claim_ready, self.ctx, self.owner, slots)
             for work in claimed:
                 self._spawn(self._deliver(work))
-        if slots > 0 and len(claimed) == slots:
-            return  # there may be more ready work right now
-        await self._sleep()
+        if self._on_tick is not None:
+            self._on_tick(time.perf_counter() - started)
+        return slots > 0 and len(claimed) == slots
 
     def _run_due_work(self) -> None:
         """Each kind of due work (in a worker thread); a failure of one (a database error, a
@@ -190,7 +199,8 @@ class Scheduler:
         if self._resting.get(name, 0.0) > time.monotonic():
             return
         try:
-            source.run_due(self.ctx)
+            with log_context.scope():  # lets each kind note the incident it works on
+                source.run_due(self.ctx)
         except Exception as exc:
             failures = self._failures.get(name, 0) + 1
             self._failures[name] = failures
@@ -229,23 +239,33 @@ class Scheduler:
         task.add_done_callback(done)
 
     async def _deliver(self, work: Work) -> None:
+        with log_context.scope(outbox_id=work.id, incident=work.incident_id):
+            outcome = await self._attempt(work)
+        if outcome is not None:  # None: the row was another owner's to record
+            self.ctx.health.delivered(work.op, outcome)
+
+    async def _attempt(self, work: Work) -> str | None:
+        """Carry the row out and record how it went; returns what /metrics counts."""
         try:
             result = await self.gateway.deliver(work)
         except asyncio.CancelledError:
             if asyncio.current_task() in self._given_back:
                 # Stopping: give the row back now rather than hold it for the rest of its LEASE.
                 # Whether Slack acted is unknown (landed=None): the next attempt checks first.
-                await self._record(lambda: self._give_back(work))
+                outcome = await self._record(lambda: self._give_back(work))
+                if outcome is not None:
+                    self.ctx.health.delivered(work.op, outcome)
             raise
         except Exception as exc:
-            await self._record(self._failure(work, exc))
-        else:
-            await self._record(lambda: delivery.mark_sent(self.ctx, work, result))
+            outcome = await self._record(self._failure(work, exc))
+            limited = isinstance(exc, RetryLater) and exc.rate_limited
+            return RATE_LIMITED if limited and outcome == RETRIED else outcome
+        return await self._record(lambda: delivery.mark_sent(self.ctx, work, result))
 
-    def _give_back(self, work: Work) -> None:
-        delivery.mark_retry(self.ctx, work, timedelta(0), INTERRUPTED, landed=None)
+    def _give_back(self, work: Work) -> str | None:
+        return delivery.mark_retry(self.ctx, work, timedelta(0), INTERRUPTED, landed=None)
 
-    def _failure(self, work: Work, exc: Exception) -> Callable[[], None]:
+    def _failure(self, work: Work, exc: Exception) -> Callable[[], str | None]:
         if isinstance(exc, LeaseLost):
             log.warning("outbox #%s (%s): %s; leaving it to its new owner", work.id, work.op, exc)
             return lambda: None
@@ -262,8 +282,10 @@ class Scheduler:
         error = describe_error(exc)
         return lambda: delivery.mark_retry(self.ctx, work, delay, error, landed=None)
 
-    async def _record(self, action: Callable[[], None]) -> None:
+    async def _record(self, action: Callable[[], str | None]) -> str | None:
+        """How the attempt is recorded (ok, retried, failed); None when it could not be."""
         try:
-            await asyncio.to_thread(action)
+            return await asyncio.to_thread(action)
         except Exception:  # the lease lapses and the row is tried again (verified first)
             log.exception("could not record a delivery outcome; it will be retried")
+            return None

@@ -98,8 +98,10 @@ async def _serve_http(runtime: Runtime, host: str, port: int, stop: asyncio.Even
         guard=runtime.http_guard(),
         routes=runtime.web_routes(),
     )
-    log.info("serving POST /slack/events, /alerts/… and GET /healthz on %s:%s", host, port)
-    _say_if_alerts_off(runtime)
+    log.info(
+        "serving POST /slack/events, /alerts/…, GET /metrics and /healthz on %s:%s", host, port
+    )
+    _say_which_routes_answer(runtime)
     await serve_http(asgi, host, port, stop)
 
 
@@ -109,7 +111,10 @@ async def _serve_socket_mode(
     from app.slack.socket_mode import serve_socket_mode, socket_mode_handler
 
     handler = socket_mode_handler(
-        runtime.bolt_app, runtime.settings.slack_app_token, runtime.client
+        runtime.bolt_app,
+        runtime.settings.slack_app_token,
+        runtime.client,
+        on_ack=runtime.socket_mode_ack,
     )
     await runtime.start()
     try:
@@ -127,14 +132,16 @@ async def _serve_web(runtime: Runtime, host: str, port: int, stop: asyncio.Event
     from app.slack.http_server import serve_http
     from app.web.site import web_asgi
 
-    log.info("serving /alerts/… and GET /healthz on %s:%s", host, port)
-    _say_if_alerts_off(runtime)
+    log.info("serving /alerts/…, GET /metrics and /healthz on %s:%s", host, port)
+    _say_which_routes_answer(runtime)
     try:
         await serve_http(web_asgi(runtime.healthy, runtime.web_routes()), host, port, stop)
     finally:
         stop.set()
 
 
-def _say_if_alerts_off(runtime: Runtime) -> None:
+def _say_which_routes_answer(runtime: Runtime) -> None:
     if not runtime.settings.warroom_alerts_token:
         log.info("alert webhooks off (they answer 404): WARROOM_ALERTS_TOKEN is unset")
+    if not runtime.settings.warroom_metrics_token:
+        log.info("GET /metrics is open: WARROOM_METRICS_TOKEN is unset")

@@ -53,7 +53,7 @@ def test_socket_mode_serves_the_alert_routes_and_healthz_on_the_web_port(
     code, _ = bot.terminate()
     assert code == 0, bot.output
     assert not listening(port)
-    assert f"serving /alerts/… and GET /healthz on 127.0.0.1:{port}" in bot.output
+    assert f"serving /alerts/…, GET /metrics and /healthz on 127.0.0.1:{port}" in bot.output
     assert TOKEN not in bot.output and "Traceback" not in bot.output
 
 

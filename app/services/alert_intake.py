@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
+from app import log_context
 from app.domain.alert_correlation import SAME, OpenIncident, Related, related
 from app.domain.alerts import FIRING, RESOLVED, Alert, Decided
 from app.domain.text import truncate
@@ -59,13 +60,17 @@ def receive(ctx: ServiceContext, alerts: Sequence[Alert]) -> Intake:
     """Take each alert; never raises for one alert's fault (it is counted as failed)."""
     intake = Intake()
     for alert in alerts:
-        try:
-            intake.outcomes.append(_take(ctx, alert, intake))
-        except Exception as exc:  # one alert's fault stays with it; the tool will retry
-            log.warning(
-                "alert %s:%s not taken: %s", alert.source, alert.key[:80], type(exc).__name__
-            )
-            intake.outcomes.append("failed")
+        with log_context.scope():  # the incident one alert leads to is noted for it alone
+            try:
+                intake.outcomes.append(_take(ctx, alert, intake))
+            except Exception as exc:  # one alert's fault stays with it; the tool will retry
+                log.warning(
+                    "alert %s:%s not taken: %s", alert.source, alert.key[:80], type(exc).__name__
+                )
+                intake.outcomes.append("failed")
+    taken = Counter(zip([a.source for a in alerts], intake.outcomes, strict=True))
+    for (source, outcome), count in taken.items():
+        ctx.health.alerts(source, outcome, count)
     return intake
 
 

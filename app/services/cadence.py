@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app import log_context
 from app.domain.audiences import Audience
 from app.domain.cadence import next_due, plan
 from app.domain.durations import humanize
@@ -29,6 +30,7 @@ from app.services import faults
 from app.services.compose import Composed, Composer, Narrative, last_narrative
 from app.services.context import BOT_ACTOR, ServiceContext, Unit
 from app.services.lookup import current_holders
+from app.services.outbox_messages import UpdateDue
 
 BATCH = 50  # incidents handled per scheduler tick
 
@@ -121,10 +123,11 @@ def run_due(ctx: ServiceContext, limit: int = BATCH) -> int:
         due = due_incidents(session, ctx.clock.now(), limit, max(len(ctx.audiences.keys), 1))
     done = 0
     for incident_id in due:
-        try:
-            done += _tick_incident(ctx, incident_id)
-        except Exception as exc:
-            _incident_failed(ctx, incident_id, exc)
+        with log_context.scope(incident=incident_id):
+            try:
+                done += _tick_incident(ctx, incident_id)
+            except Exception as exc:
+                _incident_failed(ctx, incident_id, exc)
     return done
 
 
@@ -260,7 +263,8 @@ class _Tick:
         if not composed.sendable:
             return False
         update = self._update_row()
-        deliver(self.unit, self.incident, composed, automatic=True, update_id=update.id)
+        due = UpdateDue(row.due_at, automatic=True) if row.due_at else None
+        deliver(self.unit, self.incident, composed, automatic=True, update_id=update.id, due=due)
         update.audiences = [*update.audiences, audience.key]  # reassigned: JSON is tracked so
         update.due = {**update.due, **due_record({audience.key: row.due_at})}
         self.unit.session.add(update)
@@ -336,12 +340,19 @@ class _Tick:
 
 
 def deliver(
-    unit: Unit, incident: Incident, composed: Composed, *, automatic: bool, update_id: int | None
+    unit: Unit,
+    incident: Incident,
+    composed: Composed,
+    *,
+    automatic: bool,
+    update_id: int | None,
+    due: UpdateDue | None = None,
 ) -> None:
     """The composed words into the outbox, to the audience's channel. An automatic update
     still waiting there for this incident and audience is stale once this one is written, and
     is dropped; a person's update is never dropped. Audiences asked for feedback get the
-    "Was this useful?" buttons, about this update."""
+    "Was this useful?" buttons, about this update. `due`: when it was due (its lateness is
+    measured once it reaches Slack)."""
     assert incident.id is not None and composed.text is not None
     audience = composed.audience
     # A drill's audiences all hear it in the drill channel: nothing reaches real people.
@@ -355,6 +366,7 @@ def deliver(
         audience=audience.key,
         supersede_key=key if automatic else None,
         update_id=update_id if audience.feedback else None,
+        due=due,
     )
 
 

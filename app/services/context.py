@@ -30,7 +30,8 @@ from app.persistence.engine import Database
 from app.persistence.tables import HomeViewer, Incident, OutboxMessage, TimelineEntry
 from app.rendering.approvals import ApprovalBook
 from app.rendering.templates import TemplateRenderer
-from app.services.outbox_messages import Said, Text
+from app.services.health import Health, NoHealth
+from app.services.outbox_messages import Said, Text, UpdateDue
 from app.services.publishers import NoUserGroups, UserGroups, everyone_who_publishes
 
 RECENT_HOME_VIEWERS = timedelta(days=7)  # refreshed on changes; others see it on next open
@@ -64,6 +65,7 @@ class ServiceContext:
     glossary: Glossary = field(default_factory=Glossary)  # the shipped terms (glossary.yaml)
     memo: dict[str, Any] = field(default_factory=dict)  # slow-moving numbers kept a while
     drills: dict[str, Scenario] = field(default_factory=dict)  # scenarios by name (file stem)
+    health: Health = field(default_factory=NoHealth)  # what happens, for /metrics
 
     def __post_init__(self) -> None:
         self.severities: SeverityScale = self.config.severity_scale()
@@ -178,19 +180,24 @@ class Unit:
         supersede_key: str | None = None,
         audience: str | None = None,
         update_id: int | None = None,
+        due: UpdateDue | None = None,
     ) -> OutboxMessage:
         """Words already rendered from a template (an update, a reminder), posted as they are.
 
         `channel` None means the incident channel; a user ID means a direct message.
-        `update_id`: the update its readers are asked about ("Was this useful?")."""
+        `update_id`: the update its readers are asked about ("Was this useful?").
+        `due`: an update's due time; how late it went out is measured when it does."""
         if channel is None and incident_id is None:
             raise ValueError("a post with no incident needs a channel")
         key = f"incident:{incident_id}" if channel is None else f"channel:{channel}"
+        payload = Text(text, audience, update_id).encode()
+        if due is not None:  # beside the message, not in it: old rows still decode
+            payload["due"] = due.encode()
         return self.say(
             Op.POST,
             incident_id=incident_id,
             channel=channel,
-            payload=Text(text, audience, update_id).encode(),
+            payload=payload,
             sequence_key=key,
             supersede_key=supersede_key,
         )

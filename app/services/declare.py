@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
+from app import log_context
 from app.domain.channel_names import incident_channel_name
 from app.domain.errors import InvalidInput
 from app.domain.roles import COMMANDER
@@ -15,6 +17,8 @@ from app.persistence.tables import AlertLink, Incident, RoleAssignment, StatusMi
 from app.services import alert_views, cadence, impact, playbooks
 from app.services import outbox_messages as said
 from app.services.context import BOT_ACTOR, Op, ServiceContext, Unit
+
+log = logging.getLogger(__name__)
 
 MAX_TITLE = 150
 
@@ -98,7 +102,13 @@ def clean_title(title: str) -> str:
 
 def declare_incident(ctx: ServiceContext, d: Declaration) -> Declared:
     with ctx.unit() as unit:
-        return declare_in(ctx, unit, d)
+        declared = declare_in(ctx, unit, d)
+    log.info("INC-%s declared (%s%s)", declared.number, declared.severity, _a_drill(d))
+    return declared
+
+
+def _a_drill(d: Declaration) -> str:
+    return ", a drill" if d.drill else ""
 
 
 def declare_in(ctx: ServiceContext, unit: Unit, d: Declaration) -> Declared:
@@ -127,6 +137,7 @@ def declare_in(ctx: ServiceContext, unit: Unit, d: Declaration) -> Declared:
     unit.session.add(incident)
     unit.session.flush()
     assert incident.id is not None
+    log_context.working_on(incident.id)
     incident.channel_name = incident_channel_name(incident.id, title, drill=d.drill)
     _record_start(unit, incident, commander=not d.by_alert)
     cadence.start(ctx, unit, incident)

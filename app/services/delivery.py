@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
 GIVE_UP_AFTER = timedelta(hours=24)
 RESPONSE_URL_LIFETIME = timedelta(minutes=30)
+# How an attempt ended, as /metrics counts deliveries (any kind of row: Slack, registry, email).
+OK, RETRIED, RATE_LIMITED, FAILED = "ok", "retried", "rate_limited", "failed"
 # A decided rollback waits for an unreachable registry only briefly: then it is reported as
 # failed, and the commander decides again, rather than it happening by surprise much later.
 MOVE_LIFETIME = timedelta(minutes=2)
@@ -52,10 +54,13 @@ _NEEDS_INCIDENT = {
 class RetryLater(Exception):
     """Try the row again after `delay`."""
 
-    def __init__(self, delay: timedelta, error: str, landed: bool | None) -> None:
+    def __init__(
+        self, delay: timedelta, error: str, landed: bool | None, *, rate_limited: bool = False
+    ) -> None:
         super().__init__(error)
         self.delay = delay
         self.landed = landed  # False: Slack did not act on the attempt; None: it may have
+        self.rate_limited = rate_limited  # the other side asked us to slow down (a 429)
 
 
 class GiveUp(Exception):
@@ -111,6 +116,7 @@ class Work:
     home: HomeData | None = None  # what a person's App Home shows, for REFRESH_HOME
     progress: dict[str, Any] = field(default_factory=dict)  # steps earlier attempts finished
     drill: bool = False  # about a drill: everything said is marked [DRILL]
+    incident_id: int | None = None  # the incident it is about, if any (for the log)
 
 
 def claim_ready(ctx: ServiceContext, owner: str, limit: int) -> list[Work]:
@@ -229,6 +235,7 @@ def _lease(
         home=_home(pictures, row, now),
         progress=dict(row.progress or {}),
         drill=bool(incident is not None and incident.drill),
+        incident_id=row.incident_id,
     )
 
 
@@ -288,11 +295,12 @@ def record_step(ctx: ServiceContext, work: Work, step: str, result: dict[str, An
             session.add(incident)
 
 
-def mark_sent(ctx: ServiceContext, work: Work, result: dict[str, Any]) -> None:
+def mark_sent(ctx: ServiceContext, work: Work, result: dict[str, Any]) -> str | None:
+    """OK; None when the row was not ours any more (nothing recorded)."""
     with ctx.unit() as unit:
         row = unit.session.get(OutboxMessage, work.id)
         if not _still_ours(row, work):
-            return
+            return None
         assert row is not None
         _finish(row, unit.now, result)
         unit.session.add(row)
@@ -300,6 +308,17 @@ def mark_sent(ctx: ServiceContext, work: Work, result: dict[str, Any]) -> None:
             _record_on_incident(unit, row, result)
             _clear_fault_of_place(unit, row)
     ctx.wake()  # rows that waited for this one may now be ready
+    _measure_lateness(ctx, work, unit.now)
+    return OK
+
+
+def _measure_lateness(ctx: ServiceContext, work: Work, sent_at: datetime) -> None:
+    """An update that was due: how long after its due time it reached its audience (a
+    drill's updates are an exercise, not the service people got)."""
+    due = said.UpdateDue.decode(work.payload.get("due"))
+    audience = (work.payload.get("params") or {}).get("audience")
+    if due is not None and audience and not work.drill:
+        ctx.health.update_late(str(audience), due.automatic, max(sent_at - due.at, timedelta(0)))
 
 
 def _finish(row: OutboxMessage, now: datetime, result: dict[str, Any]) -> None:
@@ -338,16 +357,16 @@ def _record_on_incident(unit: Unit, row: OutboxMessage, result: dict[str, Any]) 
 
 def mark_retry(
     ctx: ServiceContext, work: Work, delay: timedelta, error: str, *, landed: bool | None
-) -> None:
-    """Try again after `delay`. `landed` False: Slack said it did not act; None: unknown."""
+) -> str | None:
+    """Try again after `delay`. `landed` False: Slack said it did not act; None: unknown.
+    RETRIED; FAILED when it was tried for too long and given up instead; None: not ours."""
     now = ctx.clock.now()
     if now - work.created_at > _lifetime(work):
-        mark_dead(ctx, work, f"gave up after {work.attempts} attempts: {error}")
-        return
+        return mark_dead(ctx, work, f"gave up after {work.attempts} attempts: {error}")
     with ctx.db.transaction() as session:
         row = session.get(OutboxMessage, work.id)
         if not _still_ours(row, work):
-            return
+            return None
         assert row is not None
         row.not_before = now + delay
         row.lease_owner = None
@@ -356,6 +375,7 @@ def mark_retry(
         if landed is False:
             row.maybe_sent = work.maybe_sent
         session.add(row)
+    return RETRIED
 
 
 def _lifetime(work: Work) -> timedelta:
@@ -364,12 +384,15 @@ def _lifetime(work: Work) -> timedelta:
     return RESPONSE_URL_LIFETIME if work.op == Op.RESPOND.value else GIVE_UP_AFTER
 
 
-def mark_dead(ctx: ServiceContext, work: Work, error: str, *, unrenderable: bool = False) -> None:
-    """Give up on a row, and on the rows that can never happen without it."""
+def mark_dead(
+    ctx: ServiceContext, work: Work, error: str, *, unrenderable: bool = False
+) -> str | None:
+    """Give up on a row, and on the rows that can never happen without it. FAILED; None:
+    the row was not ours any more."""
     with ctx.unit() as unit:
         row = unit.session.get(OutboxMessage, work.id)
         if not _still_ours(row, work):
-            return
+            return None
         assert row is not None
         _bury(row, unit.now, error)
         unit.session.add(row)
@@ -382,6 +405,7 @@ def mark_dead(ctx: ServiceContext, work: Work, error: str, *, unrenderable: bool
             _tell_unrenderable(unit, row, error)
         else:
             _tell_who_can_act(unit, row, work, error)
+    return FAILED
 
 
 def _tell_unrenderable(unit: Unit, row: OutboxMessage, error: str) -> None:

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app import log_context
 from app.domain.catalog import Catalog
 from app.domain.decisions import DecisionStatus
 from app.domain.errors import NotFound, NotInIncidentChannel
@@ -36,6 +37,7 @@ def incident_in_channel(session: Session, channel_id: str, *, lock: bool = False
     incident = session.exec(query).first()
     if incident is None:
         raise NotInIncidentChannel(_not_here_message(session))
+    log_context.working_on(incident.id)
     return incident
 
 
@@ -173,4 +175,5 @@ def access_by_draft(ctx: ServiceContext, draft_id: int) -> IncidentAccess:
 
 
 def _access(incident: Incident) -> IncidentAccess:
+    log_context.working_on(incident.id)
     return IncidentAccess(incident.ref, incident.channel_id or "", incident.private)

@@ -12,6 +12,7 @@ version, so rows written before are recognised as undeliverable rather than misr
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime
 from typing import Any, ClassVar
 
 
@@ -36,6 +37,26 @@ class Text(Said):
     text: str
     audience: str | None = None  # the audience an update was for
     update_id: int | None = None  # set: the update asks "Was this useful?" (StatusUpdate.id)
+
+
+@dataclass(frozen=True)
+class UpdateDue:
+    """When an update to an audience was due, carried beside the message in its outbox row
+    (not a field of Text: rows written before it still decode)."""
+
+    at: datetime
+    automatic: bool  # sent by Warroom on the cadence, not published by a person
+
+    def encode(self) -> dict[str, Any]:
+        return {"at": self.at.isoformat(), "automatic": self.automatic}
+
+    @classmethod
+    def decode(cls, value: Any) -> UpdateDue | None:
+        """None for a row with no due time (or one this version cannot read)."""
+        try:
+            return cls(datetime.fromisoformat(value["at"]), bool(value["automatic"]))
+        except (TypeError, KeyError, ValueError):
+            return None
 
 
 @dataclass(frozen=True)

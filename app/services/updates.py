@@ -21,6 +21,7 @@ from app.services import cadence
 from app.services.compose import Composed, Composer, Narrative
 from app.services.context import ServiceContext, Unit
 from app.services.lookup import current_holders, incident_in_channel
+from app.services.outbox_messages import UpdateDue
 
 MAX_FIELD = 2000
 
@@ -147,8 +148,11 @@ def _publish(
     for audience in audiences:
         composed = _compose(ctx, unit, composer, incident, audience, narrative, actor)
         if composed.sendable:
-            cadence.deliver(unit, incident, composed, automatic=False, update_id=update.id)
-            due[audience.key] = _clock_restarts(ctx, unit, incident, audience)
+            was_due = due[audience.key] = _clock_restarts(ctx, unit, incident, audience)
+            late = UpdateDue(was_due, automatic=False) if was_due else None
+            cadence.deliver(
+                unit, incident, composed, automatic=False, update_id=update.id, due=late
+            )
             sent.append(audience)
         else:
             cadence.hold_back(unit, composer, incident, composed)

@@ -53,7 +53,8 @@ def classify(exc: SlackApiError, attempts: int) -> Exception:
     status, error = slack_status(exc) or 0, slack_error_code(exc)
     if status == 429 or error == "ratelimited":
         wait = int(retry_after(exc) or 1)
-        return RetryLater(timedelta(seconds=max(wait, 1)), "ratelimited", landed=False)
+        delay = timedelta(seconds=max(wait, 1))
+        return RetryLater(delay, "ratelimited", landed=False, rate_limited=True)
     if status >= 500 or error in _TRANSIENT or not error:
         return RetryLater(retry_delay(attempts), f"slack {status} {error}", landed=None)
     return GiveUp(error)

@@ -8,6 +8,7 @@ before Bolt sees it.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
@@ -19,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from app import log_context
 from app.slack.ack_gate import CONTEXT_KEY, AckGate
 from app.slack.request_guard import Arrival, Refused, RequestGuard
 from app.web.site import healthz_route
@@ -38,14 +40,18 @@ def build_asgi(
     gate = gate or AckGate()
 
     async def slack_events(request: Request) -> Response:
-        try:
-            return await dispatch(request, await guard.signed(request))
-        except Refused as refused:
-            return guard.refusal(request, refused)
+        received = time.perf_counter()
+        # Slack's HTTP requests carry no id of their own: each gets one for the log.
+        with log_context.scope(request=log_context.new_request_id()):
+            try:
+                return await dispatch(request, await guard.signed(request), received)
+            except Refused as refused:
+                return guard.refusal(request, refused)
 
-    async def dispatch(request: Request, arrival: Arrival) -> Response:
-        # Counted only now: a request whose body is still arriving is not waiting for an ack.
-        token = gate.arrived()
+    async def dispatch(request: Request, arrival: Arrival, received: float) -> Response:
+        # Counted only now: a request whose body is still arriving is not waiting for an ack
+        # (its latency is timed from `received`, as Slack times it).
+        token = gate.arrived(received)
         try:
             bolt_request = await guard.admitted(request, arrival, {CONTEXT_KEY: token})
             # Returns once the listener has acked (Bolt polls for the ack every 10 ms).

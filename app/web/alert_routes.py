@@ -16,14 +16,17 @@ import hmac
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from app import log_context
 from app.domain.alerts import Alert, AlertsNotTaken
+from app.services.health import Health, NoHealth
 from app.web.alert_payloads import BadPayload, alertmanager_alerts, event_alert, grafana_alerts
+from app.web.bearer import bearer_matches
 from app.web.refusals import Refused, read_body, refusal
 
 log = logging.getLogger(__name__)
@@ -47,6 +50,7 @@ class AlertEdge:
     # Events API clients that can only be given an integration key (no headers) may present the
     # token as the body's routing_key instead (`alerts.events_routing_key: true`).
     routing_key: bool = False
+    health: Health = field(default_factory=NoHealth)  # counts the requests refused
 
 
 def alert_routes(edge: AlertEdge) -> list[BaseRoute]:
@@ -71,7 +75,7 @@ def alert_routes(edge: AlertEdge) -> list[BaseRoute]:
         return JSONResponse(processed, 202)
 
     return [
-        Route(f"/alerts/{name}", _refusing(handler), methods=["POST"])
+        Route(f"/alerts/{name}", _refusing(edge, name, handler), methods=["POST"])
         for name, handler in (
             ("alertmanager", alertmanager),
             ("grafana", grafana),
@@ -81,13 +85,19 @@ def alert_routes(edge: AlertEdge) -> list[BaseRoute]:
 
 
 def _refusing(
-    handler: Callable[[Request], Awaitable[Response]],
+    edge: AlertEdge, source: str, handler: Callable[[Request], Awaitable[Response]]
 ) -> Callable[..., Awaitable[Response]]:
+    """The handler with its refusals answered. A request refused before its alerts were
+    known counts once as `rejected` (a 503 after they were known is counted by the intake)."""
+
     async def endpoint(request: Request) -> Response:
-        try:
-            return await handler(request)
-        except Refused as refused:
-            return refusal(request, refused)
+        with log_context.scope(request=log_context.new_request_id()):
+            try:
+                return await handler(request)
+            except Refused as refused:
+                if refused.status < 500:
+                    edge.health.alerts(source, "rejected")
+                return refusal(request, refused)
 
     return endpoint
 
@@ -104,7 +114,7 @@ async def _admitted(
     size = int(declared) if declared.isdigit() else 0
     if not edge.token:
         raise Refused(404, "Not Found", size, close=True)
-    if not _authorized(request.headers.get("authorization"), edge.token):
+    if not bearer_matches(request.headers.get("authorization"), edge.token):
         raise Refused(401, "missing or wrong bearer token", size, close=True)
     body = await read_body(request, edge.max_body, edge.body_deadline)
     try:
@@ -137,16 +147,11 @@ def _routing_key(body: bytes) -> bytes:
     return key.encode() if isinstance(key, str) else b""
 
 
-def _authorized(header: str | None, token: str) -> bool:
-    scheme, _, given = (header or "").partition(" ")
-    # Compared as bytes: compare_digest refuses str holding anything but ASCII.
-    presented = given.strip().encode() if scheme.lower() == "bearer" else b""
-    return hmac.compare_digest(presented, token.encode())
-
-
 async def _hand_over(edge: AlertEdge, alerts: list[Alert], size: int) -> None:
     receive = edge.intake()
     if receive is None:
+        for alert in alerts:
+            edge.health.alerts(alert.source, "failed")
         raise Refused(503, "alert intake not running", size, headers={"retry-after": RETRY_AFTER})
     try:
         await receive(alerts)

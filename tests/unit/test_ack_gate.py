@@ -1,6 +1,7 @@
 """Acks first: follow-ups wait while other requests wait for their ack, but never forever."""
 
 import asyncio
+import time
 
 from app.slack.ack_gate import AckGate
 
@@ -43,3 +44,12 @@ async def test_quiet_reports_whether_the_gate_opened() -> None:
     token = gate.arrived()
     assert await gate.quiet() is False
     assert await gate.quiet(token) is True
+
+
+async def test_each_ack_is_timed_from_when_its_request_was_received() -> None:
+    timed: list[float] = []
+    gate = AckGate(on_ack=timed.append)
+    received = time.perf_counter() - 0.5  # its body took half a second to arrive
+    token = gate.arrived(received)
+    await gate.acked(token)
+    assert len(timed) == 1 and 0.5 <= timed[0] < 1.5

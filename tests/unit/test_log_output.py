@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -9,10 +10,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from app import log_output
+from app import log_context, log_output
 from app.config import ConfigError
 
 TOKEN = "xoxb-1234-5678-SeCrEt"
+FIELDS = {"request", "incident", "outbox_id"}
 
 
 @pytest.fixture
@@ -67,3 +69,43 @@ def test_the_format_is_json_or_plain_text() -> None:
     assert log_output.log_format(" JSON ") == "json"
     with pytest.raises(ConfigError, match="WARROOM_LOG_FORMAT: 'xml' is not a log format"):
         log_output.log_format("xml")
+
+
+def test_lines_say_which_request_incident_and_outbox_row_they_are_about(
+    stream: io.StringIO,
+) -> None:
+    log_output.configure("json", stream)
+    work = logging.getLogger("app.scheduler")
+    with log_context.scope(request="3f2a9c1e77d0"):
+        work.info("handling")
+        log_context.working_on(4)
+        with log_context.scope(outbox_id=17):
+            work.info("delivering")
+        work.info("after the delivery")
+    log_context.working_on(9)  # outside any scope: nothing to note it in
+    work.info("outside")
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    fields = [{k: v for k, v in line.items() if k in FIELDS} for line in lines]
+    assert fields == [
+        {"request": "3f2a9c1e77d0"},
+        {"request": "3f2a9c1e77d0", "incident": 4, "outbox_id": 17},
+        {"request": "3f2a9c1e77d0", "incident": 4},
+        {},
+    ]
+
+
+def test_plain_lines_show_the_fields_briefly_after_the_message(stream: io.StringIO) -> None:
+    log_output.configure("text", stream)
+    with log_context.scope(request="3f2a9c1e77d0", incident=4, outbox_id=17):
+        logging.getLogger("app.scheduler").info("token %s", TOKEN)
+    line = stream.getvalue().splitlines()[0]
+    assert line.endswith(" INFO app.scheduler: token [redacted] [INC-4 outbox=17 req=3f2a9c1e]")
+
+
+async def test_a_thread_started_in_a_scope_notes_the_incident_for_the_whole_scope() -> None:
+    """A use case runs in a worker thread; the listener that awaits it logs its error with the
+    incident the use case found."""
+    with log_context.scope(request="r1") as fields:
+        await asyncio.to_thread(log_context.working_on, 7)
+        assert log_context.current() == {"request": "r1", "incident": 7}
+    assert fields.incident == 7 and log_context.current() == {}
