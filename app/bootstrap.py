@@ -22,8 +22,10 @@ from app.domain.alerts import Alert
 from app.domain.drills import Scenario
 from app.domain.playbooks import Playbook
 from app.drill_files import Known, load_drills
+from app.email_sender import EmailSender
 from app.glossary_file import load_glossary
 from app.health_metrics import HealthMetrics
+from app.integrations.mail import Mailer, SmtpMailer, SmtpSettings, SmtpUrlProblem
 from app.integrations.mlflow_registry import MlflowRegistry
 from app.integrations.registry import ModelRegistry, RegistryError
 from app.persistence.engine import Database, make_engine
@@ -43,6 +45,7 @@ from app.slack.deps import SlackDeps
 from app.slack.gateway import SlackGateway
 from app.slack.messages import MessageBook
 from app.slack.parsing import CommandParser
+from app.slack.people import SlackNames
 from app.slack.replays import LocalSightings, ReplayMemory, SharedSightings
 from app.slack.request_guard import RequestGuard
 from app.slack.responder import Responder
@@ -157,12 +160,20 @@ def build_runtime(
             delivery.record_step, ctx, work, step, result
         ),
     )
-    routes = Routes(gateway, {Op.MOVE_ALIAS: AliasMover(ctx.registry)})
+    client = interactive_client(settings)
+    emailer = EmailSender(
+        mailer(settings, config),
+        clock,
+        record_step=lambda work, step, result: asyncio.to_thread(
+            delivery.record_step, ctx, work, step, result
+        ),
+        names=SlackNames(client),
+    )
+    routes = Routes(gateway, {Op.MOVE_ALIAS: AliasMover(ctx.registry), Op.EMAIL: emailer})
     scheduler = Scheduler(
         ctx, routes, owner=_owner(), yield_to=deps.gate.quiet, on_tick=health.tick
     )
     ctx.wake = scheduler.wake
-    client = interactive_client(settings)
     bolt_app = build_bolt_app(settings, deps, client)
     runtime = Runtime(
         settings, config, ctx.db, ctx, deps, client, bolt_app, scheduler, gateway, health
@@ -184,6 +195,30 @@ def model_registry(settings: Settings) -> ModelRegistry | None:
         return MlflowRegistry.from_environment(settings.warroom_mlflow_uri)
     except RegistryError as exc:  # a URI that is not an http(s) address
         raise ConfigError(f"WARROOM_MLFLOW_URI: {exc}") from None
+
+
+def smtp_settings(settings: Settings) -> SmtpSettings | None:
+    """WARROOM_SMTP_URL, read; None when unset. The problem named, never the URL (a password)."""
+    if not settings.warroom_smtp_url.strip():
+        return None
+    try:
+        return SmtpSettings.from_url(settings.warroom_smtp_url)
+    except SmtpUrlProblem as exc:
+        raise ConfigError(f"WARROOM_SMTP_URL: {exc}") from None
+
+
+def mailer(settings: Settings, config: WarroomConfig) -> Mailer | None:
+    """The mail server for emailed audiences. An audience with `email` and no server stops
+    start-up: nobody should believe updates are emailed when they cannot be."""
+    smtp = smtp_settings(settings)
+    emailed = config.emailed_audiences()
+    if smtp is None and emailed:
+        raise ConfigError(
+            f"audiences.{emailed[0]}.email: set WARROOM_SMTP_URL "
+            "(smtp://user:pass@host:587?starttls=true or smtps://…) for the mail server, "
+            "or remove the audience's email"
+        )
+    return SmtpMailer(smtp) if smtp is not None else None
 
 
 def _playbooks(settings: Settings, ctx: ServiceContext) -> dict[str, Playbook]:

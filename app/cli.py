@@ -176,7 +176,8 @@ def _templates_check(args: argparse.Namespace) -> int:
     templates = TemplateRenderer(settings.templates_dir)
     audiences = config.audience_list()
     problems = check_templates(templates, config.severity_scale(), config.role_catalog(), audiences)
-    problems += approval_problems(ApprovalBook(templates.folder), required_approvals(audiences))
+    required = required_approvals(audiences, templates.exists)
+    problems += approval_problems(ApprovalBook(templates.folder), required)
     for problem in problems:
         print(f"FAIL {problem}", file=sys.stderr)
     if not problems:

@@ -34,9 +34,10 @@ from app.catalog_config import (
 )
 from app.domain.action_items import default_due
 from app.domain.alert_rules import RuleBook
-from app.domain.audiences import INCIDENT_CHANNEL, Audience, AudienceList
+from app.domain.audiences import INCIDENT_CHANNEL, Audience, AudienceList, EmailRoute
 from app.domain.catalog import Catalog
 from app.domain.durations import parse_duration
+from app.domain.email_addresses import parse_address
 from app.domain.permissions import Publishers
 from app.domain.roles import BUILTIN_ROLES, Role, RoleCatalog
 from app.domain.severity import Severity, SeverityScale
@@ -127,8 +128,50 @@ class ActionItemsConfig(_Strict):
     due: dict[str, Duration] = Field(default_factory=dict)
 
 
+MAX_RECIPIENTS = 50  # a mail server takes about 100 per message; lists belong in a list address
+
+
+def _address(value: str) -> str:
+    parse_address(value)
+    return value.strip()
+
+
+class EmailConfig(_Strict):
+    """`email: {to: [...], from: "...", reply_to: "..."}`: the audience's updates by email."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    to: list[str]
+    from_: str = Field(alias="from")
+    reply_to: str | None = None
+
+    @field_validator("to")
+    @classmethod
+    def _recipients(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("list at least one address to send to")
+        if len(value) > MAX_RECIPIENTS:
+            raise ValueError(
+                f"at most {MAX_RECIPIENTS} addresses; send to a mailing list address instead"
+            )
+        addresses = [_address(v) for v in value]
+        if len({a.lower() for a in addresses}) != len(addresses):
+            raise ValueError("an address is listed twice")
+        return addresses
+
+    @field_validator("from_", "reply_to")
+    @classmethod
+    def _one_address(cls, value: str | None) -> str | None:
+        return None if value is None else _address(value)
+
+    def route(self) -> EmailRoute:
+        return EmailRoute(tuple(self.to), self.from_, self.reply_to)
+
+
 class AudienceConfig(_Strict):
-    channel: str
+    # None (`channel: null`, or left out of an audience you add): by email only.
+    channel: str | None = None
+    email: EmailConfig | None = None
     min_severity: str | None = None
     requires_approval: bool = False
     automatic: bool = True
@@ -136,10 +179,19 @@ class AudienceConfig(_Strict):
 
     @field_validator("channel")
     @classmethod
-    def _channel(cls, value: str) -> str:
-        if not value.strip():
+    def _channel(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
             raise ValueError("say where: `incident` (the incident channel), #name or an ID")
-        return value.strip()
+        return value.strip() if value is not None else None
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> AudienceConfig:
+        if self.channel is None and self.email is None:
+            raise ValueError(
+                "say where it goes: a `channel` (incident, #name or an ID), an `email` "
+                "block, or both"
+            )
+        return self
 
 
 DEFAULT_AUDIENCES: dict[str, dict[str, Any]] = {
@@ -363,9 +415,21 @@ class WarroomConfig(_Strict):
 
     def audience_list(self) -> AudienceList:
         return AudienceList(
-            Audience(key, a.channel, a.min_severity, a.requires_approval, a.automatic, a.feedback)
+            Audience(
+                key,
+                a.channel,
+                a.min_severity,
+                a.requires_approval,
+                a.automatic,
+                a.feedback,
+                a.email.route() if a.email else None,
+            )
             for key, a in self.audiences.items()
         )
+
+    def emailed_audiences(self) -> list[str]:
+        """The audiences delivered by email (they need WARROOM_SMTP_URL)."""
+        return [key for key, a in self.audiences.items() if a.email is not None]
 
     def severity_scale(self) -> SeverityScale:
         return SeverityScale(
@@ -403,6 +467,9 @@ class Settings(BaseSettings):
     warroom_response_url_hosts: str = "hooks.slack.com"
     warroom_alerts_token: str = ""  # bearer token of the alert webhooks; unset: routes answer 404
     warroom_metrics_token: str = ""  # bearer token GET /metrics asks for; unset: it is open
+    # smtp://user:pass@host:587?starttls=true or smtps://…; unset: no email (and an audience
+    # with `email` stops start-up). Holds a password: never logged, never shown.
+    warroom_smtp_url: str = Field(default="", repr=False)
 
     @property
     def response_url_hosts(self) -> frozenset[str]:

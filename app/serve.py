@@ -10,7 +10,7 @@ import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from app.bootstrap import Runtime, build_runtime
+from app.bootstrap import Runtime, build_runtime, smtp_settings
 from app.config import Settings
 from app.persistence.migrate import upgrade
 from app.slack.backoff import keep_trying
@@ -102,6 +102,7 @@ async def _serve_http(runtime: Runtime, host: str, port: int, stop: asyncio.Even
         "serving POST /slack/events, /alerts/…, GET /metrics and /healthz on %s:%s", host, port
     )
     _say_which_routes_answer(runtime)
+    _say_where_email_goes(runtime)
     await serve_http(asgi, host, port, stop)
 
 
@@ -116,6 +117,7 @@ async def _serve_socket_mode(
         runtime.client,
         on_ack=runtime.socket_mode_ack,
     )
+    _say_where_email_goes(runtime)
     await runtime.start()
     try:
         if web is None:
@@ -138,6 +140,14 @@ async def _serve_web(runtime: Runtime, host: str, port: int, stop: asyncio.Event
         await serve_http(web_asgi(runtime.healthy, runtime.web_routes()), host, port, stop)
     finally:
         stop.set()
+
+
+def _say_where_email_goes(runtime: Runtime) -> None:
+    """Which audiences are emailed, and through which server (never its password)."""
+    emailed = runtime.config.emailed_audiences()
+    smtp = smtp_settings(runtime.settings)
+    if emailed and smtp is not None:
+        log.info("emailing audiences %s through %s", ", ".join(emailed), smtp.described)
 
 
 def _say_which_routes_answer(runtime: Runtime) -> None:

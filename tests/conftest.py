@@ -1,5 +1,5 @@
 """Fixtures: a fake Slack workspace and the real app wired to it; a real MLflow server; real
-Alertmanagers."""
+Alertmanagers; a real SMTP server."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from tests.harness import Warroom
 from tests.manifest import manifest_bot_scopes
 from tests.mlflow_server import MlflowSeeder, MlflowServer, mlflow_executable
 from tests.served import Served
+from tests.smtp_server import MailServer
 
 
 @pytest.fixture
@@ -123,3 +124,11 @@ def served() -> Iterator[list[Served]]:
         if s.process.poll() is None:
             s.process.kill()
             s.process.wait(10)
+
+
+@pytest.fixture
+def mail_server() -> Iterator[MailServer]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1, keeping what it accepts."""
+    server = MailServer().start()
+    yield server
+    server.stop()

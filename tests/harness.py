@@ -88,6 +88,7 @@ class Warroom:
     alerts_token: str = ""  # WARROOM_ALERTS_TOKEN; unset: the alert webhooks answer 404
     alert_body_deadline: float = 10.0  # seconds an alert webhook's body may take to arrive
     metrics_token: str = ""  # WARROOM_METRICS_TOKEN; unset: GET /metrics is open
+    smtp_url: str = ""  # WARROOM_SMTP_URL (tests/smtp_server.py); unset: no email
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -113,6 +114,7 @@ class Warroom:
             warroom_response_url_hosts="127.0.0.1",  # the fake's response URLs
             warroom_alerts_token=self.alerts_token,
             warroom_metrics_token=self.metrics_token,
+            warroom_smtp_url=self.smtp_url,
         )
         self.runtime = build_runtime(
             settings, config=self.config, clock=self.clock, registry=self.registry

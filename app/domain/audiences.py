@@ -1,4 +1,5 @@
-"""Who hears about an incident, where, and whether a person must press publish."""
+"""Who hears about an incident, where (a Slack channel, email, or both), and whether a person
+must press publish."""
 
 from __future__ import annotations
 
@@ -11,17 +12,37 @@ INCIDENT_CHANNEL = "incident"  # an audience whose channel is the incident's own
 
 
 @dataclass(frozen=True)
+class EmailRoute:
+    """Where an audience's updates are emailed: addresses as configured (validated there)."""
+
+    to: tuple[str, ...]
+    sender: str
+    reply_to: str | None = None
+
+
+@dataclass(frozen=True)
 class Audience:
     key: str
-    channel: str  # "incident", a #name or a channel ID
+    channel: str | None  # "incident", a #name or a channel ID; None: by email only
     min_severity: str | None = None
     requires_approval: bool = False
     automatic: bool = True
     feedback: bool = False  # its updates ask readers "Was this useful?"
+    email: EmailRoute | None = None
 
     @property
     def in_incident_channel(self) -> bool:
         return self.channel == INCIDENT_CHANNEL
+
+    @property
+    def destination(self) -> str:
+        """Where its updates go, in words: `#customer-comms and by email to a@b.example`."""
+        places = []
+        if self.channel is not None:
+            places.append("the incident channel" if self.in_incident_channel else self.channel)
+        if self.email is not None:
+            places.append("by email to " + ", ".join(self.email.to))
+        return " and ".join(places)
 
     @property
     def title(self) -> str:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 
 from app.domain.audiences import Audience
+from app.rendering.email import EMAIL_HTML, EMAIL_SUBJECT
 from app.rendering.templates import SUFFIX, other_files_used
 
 LOCK_FILE = "approvals.lock"
@@ -117,12 +118,29 @@ def approval_problems(book: ApprovalBook, required: list[str]) -> list[str]:
     return problems
 
 
-def required_approvals(audiences: Iterable[Audience]) -> list[str]:
+def required_approvals(
+    audiences: Iterable[Audience], exists: Callable[[str], bool] = lambda name: False
+) -> list[str]:
     """The templates whose wording must be approved before it is ever sent: approval
-    audiences' updates and resolutions, and the executive summary."""
-    return [
+    audiences' updates and resolutions, and the executive summary; and, for an audience
+    emailed, those templates' email siblings (`.subject`, `.html`) that `exists`."""
+    audiences = list(audiences)
+    names = [
         f"{kind}/{audience.key}"
         for audience in audiences
         if audience.requires_approval
         for kind in ("updates", "resolution")
-    ] + ["summary"]
+    ]
+    emailed = {
+        f"{kind}/{a.key}" for a in audiences if a.email for kind in ("updates", "resolution")
+    }
+    if any(a.key == "executive" and a.email for a in audiences):
+        emailed.add("summary")
+    siblings = [
+        f"{name}.{part}"
+        for name in [*names, "summary"]
+        if name in emailed
+        for part in (EMAIL_SUBJECT, EMAIL_HTML)
+        if exists(f"{name}.{part}")
+    ]
+    return [*names, "summary", *siblings]

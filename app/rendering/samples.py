@@ -25,6 +25,7 @@ from app.rendering.context import (
     role_view,
     slack_date,
 )
+from app.rendering.email import EMAIL_HTML, EMAIL_SUBJECT, html_templates
 from app.rendering.templates import Markup, TemplateProblem, TemplateRenderer
 
 SAMPLE_TITLE = "Fraud model precision dropped 15% <!channel> & {{ 7*7 }}"
@@ -211,12 +212,24 @@ def check_templates(
 ) -> list[str]:
     """Every problem found, each naming the file (and line when known)."""
     problems = []
+    html = html_templates(templates.folder)
     for name, context in sample_contexts(severities, roles, audiences).items():
         if not templates.exists(name):
             problems.append(f"{templates.folder / (name + '.j2')}: missing")
             continue
-        try:
-            templates.render(name, **context())
-        except TemplateProblem as exc:
-            problems.append(str(exc))
+        # An email's optional siblings: its subject line and its HTML part.
+        for template, renderer in ((name, templates), *email_siblings(templates, name, html)):
+            try:
+                renderer.render(template, **context())
+            except TemplateProblem as exc:
+                problems.append(str(exc))
     return problems
+
+
+def email_siblings(
+    templates: TemplateRenderer, name: str, html: TemplateRenderer
+) -> list[tuple[str, TemplateRenderer]]:
+    """The siblings a template has for email (`<name>.subject`, `<name>.html`), with the
+    renderer of each."""
+    found = [(f"{name}.{EMAIL_SUBJECT}", templates), (f"{name}.{EMAIL_HTML}", html)]
+    return [(sibling, renderer) for sibling, renderer in found if templates.exists(sibling)]

@@ -3,11 +3,15 @@
 Values are escaped on output (Jinja's `finalize`), so an incident title containing
 `<!channel>` or `{{ 7*7 }}` is shown literally. Markup the app builds itself (mentions, channel
 links, dates) is wrapped in `Markup` and passes through untouched.
+
+The HTML renderer for the HTML part of emails (app/rendering/email.py) autoescapes every value
+for HTML instead, and turns the app's Slack markup into HTML.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -46,13 +50,21 @@ def _finalize(value: Any) -> Any:
 
 
 class TemplateRenderer:
-    def __init__(self, folder: Path) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        finalize: Callable[[Any], Any] = _finalize,
+        autoescape: bool = False,
+    ) -> None:
+        """`finalize` and `autoescape`: how values are written out (Slack mrkdwn escaping by
+        default; app/rendering/email.py builds the HTML one)."""
         self.folder = folder
         self._env = SandboxedEnvironment(
             loader=FileSystemLoader(str(folder)),
             undefined=StrictUndefined,
-            finalize=_finalize,
-            autoescape=False,
+            finalize=finalize,
+            autoescape=autoescape,
             trim_blocks=True,
             lstrip_blocks=True,
         )

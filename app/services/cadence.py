@@ -26,7 +26,7 @@ from app.domain.status import Status
 from app.persistence.tables import AudienceClock, Incident, StatusUpdate
 from app.rendering.context import person, slack_date
 from app.rendering.templates import Markup
-from app.services import faults
+from app.services import emails, faults
 from app.services.compose import Composed, Composer, Narrative, last_narrative
 from app.services.context import BOT_ACTOR, ServiceContext, Unit
 from app.services.lookup import current_holders
@@ -348,26 +348,28 @@ def deliver(
     update_id: int | None,
     due: UpdateDue | None = None,
 ) -> None:
-    """The composed words into the outbox, to the audience's channel. An automatic update
-    still waiting there for this incident and audience is stale once this one is written, and
-    is dropped; a person's update is never dropped. Audiences asked for feedback get the
-    "Was this useful?" buttons, about this update. `due`: when it was due (its lateness is
-    measured once it reaches Slack)."""
+    """The composed words into the outbox, to the audience's channel and its email. An
+    automatic update still waiting there for this incident and audience is stale once this one
+    is written, and is dropped; a person's update is never dropped. Audiences asked for
+    feedback get the "Was this useful?" buttons, about this update. `due`: when it was due (its
+    lateness is measured once it reaches Slack)."""
     assert incident.id is not None and composed.text is not None
     audience = composed.audience
-    # A drill's audiences all hear it in the drill channel: nothing reaches real people.
-    channel = None if audience.in_incident_channel or incident.drill else audience.channel
     key = f"update:{incident.id}:{audience.key}"
-    unit.drop_stale(key)
-    unit.post_text(
-        incident.id,
-        composed.text,
-        channel=channel,
-        audience=audience.key,
-        supersede_key=key if automatic else None,
-        update_id=update_id if audience.feedback else None,
-        due=due,
-    )
+    unit.drop_stale(key)  # its Slack post and its email alike
+    # A drill's audiences all hear it in the drill channel: nothing reaches real people.
+    if audience.channel is not None or incident.drill:
+        channel = None if audience.in_incident_channel or incident.drill else audience.channel
+        unit.post_text(
+            incident.id,
+            composed.text,
+            channel=channel,
+            audience=audience.key,
+            supersede_key=key if automatic else None,
+            update_id=update_id if audience.feedback else None,
+            due=due,
+        )
+    emails.send(unit, incident.id, composed, supersede_key=key if automatic else None)
 
 
 def hold_back(unit: Unit, composer: Composer, incident: Incident, composed: Composed) -> None:

@@ -31,6 +31,7 @@ from app.rendering.context import (
     person,
     slack_date,
 )
+from app.rendering.email import EMAIL_HTML, EMAIL_SUBJECT, EmailWords, default_subject
 from app.services import work_views
 from app.services.context import ServiceContext
 from app.services.lookup import snapshot
@@ -57,6 +58,7 @@ class Composed:
     text: str | None  # None: held back
     approval: str | None  # "approved by X on date", when the template has an approval record
     held_back: str | None = None  # why it may not be sent
+    email: EmailWords | None = None  # set when the audience is emailed
 
     @property
     def sendable(self) -> bool:
@@ -105,7 +107,12 @@ class Composer:
         if kind == "updates":
             fields = astuple(narrative)
             text += terms_note(self.ctx, self.session, audience.key, author, fields, text)
-        return Composed(audience, name, text, approval)
+        if audience.email is None:
+            return Composed(audience, name, text, approval)
+        words = email_words(self.ctx, audience, name, text, context)
+        if isinstance(words, Unapproved):
+            return Composed(audience, words.template, None, None, words.reason)
+        return Composed(audience, name, text, approval, email=words)
 
     def render(self, name: str, now: datetime, **extra: Any) -> str:
         """A reminder or notice: words from a template, no approval needed."""
@@ -175,6 +182,41 @@ class Composer:
         )
         entries = list(rows)[-MAX_CHANGES:]
         return [change_view(e.at, e.actor, e.kind, e.text) for e in entries]
+
+
+@dataclass(frozen=True)
+class Unapproved:
+    """An email sibling (`<template>.html`, `<template>.subject`) whose wording is not
+    approved: the audience's update is held back, as for its main template."""
+
+    template: str
+    reason: str
+
+
+def email_words(
+    ctx: ServiceContext,
+    audience: Audience,
+    name: str,
+    text: str,
+    context: dict[str, Any],
+    *,
+    approval_required: bool | None = None,
+) -> EmailWords | Unapproved:
+    """The subject and HTML part of an emailed audience's update: from the template's siblings
+    when it has them (approved like it), else the subject is its first line.
+    `approval_required` None: as the audience says."""
+    required = audience.requires_approval if approval_required is None else approval_required
+    parts: dict[str, str] = {}
+    for part, renderer in ((EMAIL_SUBJECT, ctx.templates), (EMAIL_HTML, ctx.html_templates)):
+        sibling = f"{name}.{part}"
+        if not ctx.templates.exists(sibling):
+            continue
+        source = ctx.templates.source(sibling)
+        status = ctx.approvals.status(sibling, source)
+        if required and not status.approved:
+            return Unapproved(sibling, status.label)
+        parts[part] = renderer.render(sibling, source, **context)
+    return EmailWords(parts.get("subject") or default_subject(text), parts.get("html"))
 
 
 def last_narrative(session: Session, incident_id: int) -> Narrative:

@@ -29,9 +29,10 @@ from app.integrations.registry import ModelRegistry
 from app.persistence.engine import Database
 from app.persistence.tables import HomeViewer, Incident, OutboxMessage, TimelineEntry
 from app.rendering.approvals import ApprovalBook
+from app.rendering.email import html_templates
 from app.rendering.templates import TemplateRenderer
 from app.services.health import Health, NoHealth
-from app.services.outbox_messages import Said, Text, UpdateDue
+from app.services.outbox_messages import Email, Said, Text, UpdateDue
 from app.services.publishers import NoUserGroups, UserGroups, everyone_who_publishes
 
 RECENT_HOME_VIEWERS = timedelta(days=7)  # refreshed on changes; others see it on next open
@@ -50,6 +51,7 @@ class Op(StrEnum):
     READ_PINNED = "read_pinned"  # read a :pushpin:ed message; its text goes to the timeline
     MOVE_ALIAS = "move_alias"  # a decided rollback: move a model's alias in the registry
     UPLOAD = "upload"  # a file into the channel: payload filename, title, content, comment
+    EMAIL = "email"  # an audience's update by email (app/email_sender.py): payload an Email
 
 
 @dataclass
@@ -76,6 +78,7 @@ class ServiceContext:
         self.catalog: Catalog = self.config.catalog_model()
         self.alert_rules: RuleBook = self.config.alert_rules()
         self.templates = TemplateRenderer(self.templates_dir)
+        self.html_templates = html_templates(self.templates_dir)  # emails' HTML parts
         self.approvals = ApprovalBook(self.templates_dir)
 
     def people_of(self, owners: Iterable[str]) -> list[str]:
@@ -199,6 +202,24 @@ class Unit:
             channel=channel,
             payload=payload,
             sequence_key=key,
+            supersede_key=supersede_key,
+        )
+
+    def email(
+        self, incident_id: int | None, message: Email, *, supersede_key: str | None = None
+    ) -> OutboxMessage | None:
+        """An audience's update by email, in order after the earlier ones to that audience.
+        Never for a drill: an exercise's words stay in its own channel."""
+        if incident_id is not None:
+            incident = self.session.get(Incident, incident_id)
+            if incident is not None and incident.drill:
+                return None
+        return self.say(
+            Op.EMAIL,
+            incident_id=incident_id,
+            channel=f"email:{message.audience}",  # not a Slack channel: not waiting for one
+            payload=message.encode(),
+            sequence_key=f"email:{message.audience}:{incident_id}",
             supersede_key=supersede_key,
         )
 

@@ -1,4 +1,5 @@
-"""The outbox's delivery side: claim ready work, record what Slack answered, retry or give up.
+"""The outbox's delivery side: claim ready work, record what Slack (or the mail server, or the
+model registry) answered, retry or give up.
 
 Any number of processes may run this side by side: a claim takes a lease on each row inside a
 transaction (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite has a single writer), so each row is
@@ -19,7 +20,7 @@ from app.domain.incident import IncidentSnapshot
 from app.domain.roles import COMMANDER, COMMS
 from app.domain.text import escape, redact
 from app.persistence.tables import Incident, OutboxMessage
-from app.services import faults, rollback_moves, timeline
+from app.services import emails, faults, rollback_moves, timeline
 from app.services import outbox_messages as said
 from app.services.context import BOT_ACTOR, Op, ServiceContext, Unit
 from app.services.home import HomeData, home_data
@@ -304,7 +305,9 @@ def mark_sent(ctx: ServiceContext, work: Work, result: dict[str, Any]) -> str | 
         assert row is not None
         _finish(row, unit.now, result)
         unit.session.add(row)
-        if row.incident_id is not None:
+        if row.op == Op.EMAIL.value:
+            emails.tell_refused(unit, row, result.get("refused") or {})
+        elif row.incident_id is not None:
             _record_on_incident(unit, row, result)
             _clear_fault_of_place(unit, row)
     ctx.wake()  # rows that waited for this one may now be ready
@@ -401,6 +404,8 @@ def mark_dead(
             unit.session.add(waiting)
         if row.op == Op.MOVE_ALIAS.value:
             rollback_moves.failed(unit, row.payload, error)
+        elif row.op == Op.EMAIL.value and not unrenderable:
+            emails.tell_not_sent(unit, row, error)
         elif unrenderable:
             _tell_unrenderable(unit, row, error)
         else:

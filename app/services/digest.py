@@ -1,4 +1,5 @@
-"""The daily digest in the executive audience's channel: what is active, what was decided.
+"""The daily digest in the executive audience's channel (and email): what is active, what was
+decided.
 
 Once a day at the configured local time. The day's row in `digest_runs` is inserted in the
 same transaction as the post, and its primary key lets only one replica have it; nothing is
@@ -20,6 +21,9 @@ from app.domain.decisions import DecisionStatus
 from app.domain.status import Status
 from app.persistence.tables import Decision, DigestRun, Incident
 from app.rendering.context import decision_view, incident_view
+from app.rendering.email import EmailWords, default_subject
+from app.services import emails
+from app.services.compose import Composed
 from app.services.context import ServiceContext
 from app.services.lookup import snapshot
 
@@ -71,7 +75,10 @@ def run_due(ctx: ServiceContext) -> bool:
             unit.session.flush()  # a second replica fails here, before saying anything
             text = compose(ctx, unit.session, now, day)
             if text is not None:
-                unit.post_text(None, text, channel=audience.channel)
+                if audience.channel is not None:
+                    unit.post_text(None, text, channel=audience.channel)
+                words = EmailWords(default_subject(text))  # no HTML sibling for the digest
+                emails.send(unit, None, Composed(audience, TEMPLATE, text, None, email=words))
                 run.posted = True
             return run.posted
     except IntegrityError:

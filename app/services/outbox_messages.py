@@ -400,6 +400,23 @@ class ActionItemDue(Said):
     overdue: bool
 
 
+@dataclass(frozen=True)
+class Email(Said):
+    """An audience's update by email (op email, not a Slack post). `text` and `subject` are
+    the approved words as rendered for Slack (read back without Slack's markup when sent),
+    `html` the HTML sibling's rendering, if the template has one."""
+
+    KIND = "email"
+    audience: str
+    to: list[str]
+    sender: str
+    subject: str
+    text: str
+    html: str | None = None
+    reply_to: str | None = None
+    place: str = ""  # where else the audience heard it (a channel), for the failure notice
+
+
 KINDS: dict[str, type[Said]] = {
     kind.KIND: kind
     for kind in (
@@ -431,8 +448,13 @@ KINDS: dict[str, type[Said]] = {
         ActionItemRecorded,
         ActionItemDone,
         ActionItemDue,
+        Email,
     )
 }
+
+
+# Carried out by something other than the Slack gateway (the email sender): no Slack renderer.
+NOT_FOR_SLACK: frozenset[type[Said]] = frozenset({Email})
 
 
 def decode(payload: dict[str, Any]) -> Said:

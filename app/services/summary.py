@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.domain.audiences import Audience
 from app.domain.decisions import SETTLED, DecisionStatus
 from app.domain.errors import InvalidInput, NotAllowed
 from app.domain.permissions import may_publish_widely, publishing_refusal
@@ -16,8 +18,15 @@ from app.persistence.tables import AudienceClock, Incident
 from app.rendering.approvals import ApprovalStatus
 from app.rendering.context import slack_date
 from app.rendering.templates import Markup
-from app.services import cadence
-from app.services.compose import Composer, Narrative, last_narrative
+from app.services import cadence, emails
+from app.services.compose import (
+    Composed,
+    Composer,
+    Narrative,
+    Unapproved,
+    email_words,
+    last_narrative,
+)
 from app.services.context import ServiceContext, Unit
 from app.services.lookup import current_holders, incident_in_channel
 
@@ -51,7 +60,7 @@ def post_summary(ctx: ServiceContext, channel_id: str, actor: str) -> Summary:
         incident = incident_in_channel(unit.session, channel_id, lock=True)
         assert incident.id is not None
         _ensure_may_post(ctx, unit, incident, actor, publishers)
-        text, status = _render(ctx, unit.session, incident, unit.now)
+        text, status, context = _rendered(ctx, unit.session, incident, unit.now)
         if not status.approved:
             fix = (
                 "Have its words written into the file itself, then approved."
@@ -61,36 +70,67 @@ def post_summary(ctx: ServiceContext, channel_id: str, actor: str) -> Summary:
             raise InvalidInput(
                 f"The summary template is {status.label}, so it cannot go to executives. {fix}"
             )
-        channel = None if audience.in_incident_channel or incident.drill else audience.channel
-        unit.post_text(incident.id, text, channel=channel, audience=audience.key)
+        composed = _composed(ctx, audience, text, status, context)
+        if audience.channel is not None or incident.drill:
+            drilled = audience.in_incident_channel or incident.drill
+            channel = None if drilled else audience.channel
+            unit.post_text(incident.id, text, channel=channel, audience=audience.key)
+        emails.send(unit, incident.id, composed)
         clock = unit.session.get(AudienceClock, (incident.id, audience.key))
         if clock is not None:  # it counts as the executives' update
             cadence.updated(ctx, clock, incident, unit.now)
             unit.session.add(clock)
-        unit.log(incident.id, actor, "update", f"Executive summary sent to {audience.channel}")
-        return Summary(incident.ref, text, status.label, audience.channel)
+        where = audience.destination
+        unit.log(incident.id, actor, "update", f"Executive summary sent to {where}")
+        return Summary(incident.ref, text, status.label, where)
+
+
+def _composed(
+    ctx: ServiceContext,
+    audience: Audience,
+    text: str,
+    status: ApprovalStatus,
+    context: dict[str, Any],
+) -> Composed:
+    """The summary as an update to the executives; its email siblings approved like it."""
+    composed = Composed(audience, TEMPLATE, text, status.label)
+    if audience.email is None:
+        return composed
+    words = email_words(ctx, audience, TEMPLATE, text, context, approval_required=True)
+    if isinstance(words, Unapproved):
+        raise InvalidInput(
+            f"The summary's email template `{words.template}` is {words.reason}, so it cannot "
+            f"go to executives. Ask for approval: `warroom templates approve {words.template} "
+            f'--by "<approver>"`.'
+        )
+    return replace(composed, email=words)
 
 
 def _render(
     ctx: ServiceContext, session: Session, incident: Incident, now: datetime
 ) -> tuple[str, ApprovalStatus]:
+    text, status, _ = _rendered(ctx, session, incident, now)
+    return text, status
+
+
+def _rendered(
+    ctx: ServiceContext, session: Session, incident: Incident, now: datetime
+) -> tuple[str, ApprovalStatus, dict[str, Any]]:
     assert incident.id is not None
     composer = Composer(ctx, session, incident)
     narrative = last_narrative(session, incident.id)
     source = ctx.templates.source(TEMPLATE)
     status = ctx.approvals.status(TEMPLATE, source)
-    text = ctx.templates.render(
-        TEMPLATE,
-        source,
-        incident=composer.view(now),
-        update=composer.update_view(
+    context: dict[str, Any] = {
+        "incident": composer.view(now),
+        "update": composer.update_view(
             Narrative(narrative.what_changed, incident.impact, narrative.uncertain), "warroom", now
         ),
-        decisions_pending=composer.decisions(DecisionStatus.PENDING),
-        decisions_made=composer.decisions(*SETTLED),
-        next_update=_date(next_update(session, incident.id)),
-    )
-    return text, status
+        "decisions_pending": composer.decisions(DecisionStatus.PENDING),
+        "decisions_made": composer.decisions(*SETTLED),
+        "next_update": _date(next_update(session, incident.id)),
+    }
+    return ctx.templates.render(TEMPLATE, source, **context), status, context
 
 
 def next_update(session: Session, incident_id: int) -> datetime | None:

@@ -226,7 +226,7 @@ def _record(
             "here, in the drill channel, instead of their channels.",
         )
     elif elsewhere:
-        where = ", ".join(f"{a.title} ({a.channel})" for a in elsewhere)
+        where = ", ".join(f"{a.title} ({escape(a.destination)})" for a in elsewhere)
         unit.post_text(incident.id, f":mega: {mention(actor)} published an update to {where}.")
 
 

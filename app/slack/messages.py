@@ -68,7 +68,7 @@ class MessageBook:
             said.AlertProposed: lambda m: alerts.proposal_message(m, severities),
             said.AlertNoted: alerts.alert_noted,
         }
-        known = set(self._renderers) | set(self._standalone) | {said.Text}
+        known = set(self._renderers) | set(self._standalone) | {said.Text} | said.NOT_FOR_SLACK
         missing = set(said.KINDS.values()) - known
         if missing:  # a kind added without a renderer stops start-up, not a live incident
             raise RuntimeError(f"no renderer for {sorted(k.KIND for k in missing)}")

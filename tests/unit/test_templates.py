@@ -84,7 +84,8 @@ def test_every_template_renders_within_slacks_limits_and_shows_user_text_literal
 
     templates = TemplateRenderer(SHIPPED_TEMPLATES)
     contexts = sample_contexts(SCALE, ROLES, CONFIG.audience_list())
-    shipped = {name for name in templates.names()}
+    # Email siblings (`.html`, `.subject`) are rendered with their template's data.
+    shipped = {name for name in templates.names() if not name.endswith((".html", ".subject"))}
     assert shipped == set(contexts), "every shipped template has sample data, and vice versa"
     for name, context in contexts.items():
         text = templates.render(name, **context())

@@ -27,7 +27,7 @@ def _plain(text: str) -> dict[str, Any]:
 
 def _option(choice: Any, who_publishes: str) -> dict[str, Any]:
     audience = choice.audience
-    where = "the incident channel" if audience.in_incident_channel else audience.channel
+    where = audience.destination
     note = choice.approval if choice.allowed else who_publishes
     return {
         "text": _plain(truncate(f"{audience.title} → {where}", 75)),
@@ -123,7 +123,7 @@ def preview_view(preview: Preview) -> dict[str, Any]:
 
 def _preview_of(composed: Composed) -> list[Block]:
     audience = composed.audience
-    where = "incident channel" if audience.in_incident_channel else escape(audience.channel)
+    where = escape(audience.destination)
     if composed.text is None:
         reason = escape(composed.held_back or "not approved")
         return [
