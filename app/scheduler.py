@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from app.services import (
     action_items,
     cadence,
+    clock_reminders,
     decisions,
     delivery,
     digest,
@@ -45,6 +46,7 @@ DUE_WORK = (
     drills,
     drill_reminder,
     postmortem_followup,
+    clock_reminders,
 )
 POLL = 1.0
 UNDER_PRESSURE = 2  # deliveries started per tick while requests wait for their ack

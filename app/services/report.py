@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from app.domain.metrics import IncidentNumbers
 from app.domain.report import FollowUps, Report, Votes, build_report
 from app.persistence.tables import Incident, UpdateVote
-from app.services import action_items
+from app.services import action_items, clock_report
 from app.services.context import ServiceContext
 from app.services.metrics import has_table, numbers_since, systems_of
 
@@ -33,6 +33,7 @@ def period_report(ctx: ServiceContext, period: timedelta) -> Report:
         }
         votes, drill_votes = _votes(session, since)
         follow_ups = _follow_ups(session, numbers, since, until)
+        clocks = clock_report.clock_rows(session, since, until)  # one query, all incidents
     return build_report(
         numbers,
         functions,
@@ -44,6 +45,7 @@ def period_report(ctx: ServiceContext, period: timedelta) -> Report:
         follow_ups=follow_ups,
         since=since,
         until=until,
+        clocks=clocks,
     )
 
 

@@ -89,6 +89,7 @@ def _render(
         decisions_pending=composer.decisions(DecisionStatus.PENDING),
         decisions_made=composer.decisions(*SETTLED),
         next_update=_date(next_update(session, incident.id)),
+        clocks=composer.clocks(now),
     )
     return text, status
 
