@@ -83,24 +83,23 @@ def record_notified(
     with ctx.unit() as unit:
         incident = incident_in_channel(unit.session, channel_id, lock=True)
         row = _running(unit.session, incident, name, unit.now)
-        said = rules.check_reference(reference, row.clock)
+        reference = rules.check_reference(reference, row.clock)
         _ensure_may_settle(ctx, unit.session, row, actor, "record the notification of")
         row.status, row.notified_by, row.notified_at = NOTIFIED, actor, unit.now
-        row.reference, row.wake_at = said, None
+        row.reference, row.wake_at = reference, None
         unit.session.add(row)
         state = rules.notified_state(row.due_at, unit.now)
         unit.log(
             row.incident_id,
             actor,
             "clock",
-            f"{row.label}: authority notified ({state}), reference {said}",
-            people=[actor],
+            f"{row.label}: authority notified ({state}), reference {reference}",
         )
         unit.post_text(
             row.incident_id,
             f":white_check_mark: *{escape(row.label)}*: the authority was notified, "
             f"{_state_words(state)}; recorded by {mention(actor)}, reference "
-            f"`{escape(said)}`. The clock is stopped.",
+            f"`{escape(reference)}`. The clock is stopped.",
         )
         unit.refresh(row.incident_id)
         return row
