@@ -39,9 +39,11 @@ from app.domain.catalog import Catalog
 from app.domain.durations import parse_duration
 from app.domain.email_addresses import parse_address
 from app.domain.permissions import Publishers
-from app.domain.roles import BUILTIN_ROLES, Role, RoleCatalog
+from app.domain.regulatory_clocks import ClockCatalog
+from app.domain.roles import BUILTIN_ROLES, CORE_ROLES, Role, RoleCatalog
 from app.domain.severity import Severity, SeverityScale
 from app.postmortem_config import PostmortemConfig
+from app.regulatory_clocks_config import ClockConfig, clock_catalog, clock_problems, merge_clocks
 
 
 def _shipped(folder: str) -> Path:
@@ -295,6 +297,10 @@ class WarroomConfig(_Strict):
     audiences: Annotated[dict[str, AudienceConfig], BeforeValidator(_merge_audiences)] = Field(
         default_factory=dict, validate_default=True
     )
+    # The clocks `/incident flag` starts: the built-in ones (GDPR, EU AI Act) and your own.
+    regulatory_clocks: Annotated[dict[str, ClockConfig], BeforeValidator(merge_clocks)] = Field(
+        default_factory=dict, validate_default=True
+    )
 
     @field_validator("severities")
     @classmethod
@@ -309,11 +315,10 @@ class WarroomConfig(_Strict):
     @field_validator("roles")
     @classmethod
     def _role_keys(cls, value: dict[str, RoleConfig]) -> dict[str, RoleConfig]:
-        builtin = {r.key for r in BUILTIN_ROLES}
         for key in value:
             if not _KEY.match(key):
                 raise ValueError(f"{key!r} is not a valid role name (lowercase, e.g. model-owner)")
-            if key in builtin:
+            if key in CORE_ROLES:
                 raise ValueError(f"{key!r} is built in; choose another name")
         return value
 
@@ -405,6 +410,17 @@ class WarroomConfig(_Strict):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    @model_validator(mode="after")
+    def _clock_roles(self) -> WarroomConfig:
+        roles = {r.key for r in BUILTIN_ROLES} | set(self.roles)
+        problems = clock_problems(self.regulatory_clocks, roles)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def clock_catalog(self) -> ClockCatalog:
+        return clock_catalog(self.regulatory_clocks)
 
     def alert_rules(self) -> RuleBook:
         """The alert rules, regular expressions compiled: build once, ask for every alert."""

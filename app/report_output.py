@@ -12,6 +12,7 @@ from html import escape
 
 from app.domain.durations import humanize
 from app.domain.metrics import Summary
+from app.domain.regulatory_clocks import ClockRow
 from app.domain.report import TIMES, AudienceRow, FollowUps, GroupRow, Report, Section
 
 NOT_TRACKED = "not tracked yet"
@@ -43,6 +44,17 @@ def _follow_up_lines(f: FollowUps) -> list[str]:
     return [f"Post-mortems: {postmortems}", f"Action items: {actions}"]
 
 
+def _clock_lines(rows: Sequence[ClockRow]) -> list[str]:
+    """Regulatory clocks of the period's incidents: whether each deadline was met."""
+    if not rows:
+        return ["Regulatory clocks: none flagged"]
+    return ["Regulatory clocks:"] + [
+        f"  {r.label} ({r.key}): {r.flagged} flagged, {r.met} met, {r.missed} missed, "
+        f"{r.running} running, {r.unflagged} unflagged"
+        for r in rows
+    ]
+
+
 # --- text ------------------------------------------------------------------------------------
 
 GROUP_HEAD = ["", "n", "reopened"] + [f"{title} (mean / median)" for _, title in TIMES]
@@ -58,6 +70,7 @@ def text(report: Report) -> str:
     for section in (report.incidents, report.drills):
         lines += _text_section(section)
     lines += _follow_up_lines(report.follow_ups)
+    lines += _clock_lines(report.clocks)
     return "\n".join(lines) + "\n"
 
 
@@ -142,6 +155,10 @@ def as_csv(report: Report) -> str:
         writer.writerow(
             ["Incidents", "follow-up", "all", metric, NOT_TRACKED if value is None else value]
         )
+    for clock in report.clocks:
+        for metric in ("flagged", "met", "missed", "running", "unflagged"):
+            count = getattr(clock, metric)
+            writer.writerow(["Incidents", "regulatory clock", clock.key, f"clocks_{metric}", count])
     return out.getvalue()
 
 
@@ -183,8 +200,18 @@ def html(report: Report) -> str:
         ]
     parts += ["<h2>Follow-up</h2>", "<ul>"]
     parts += [f"<li>{escape(line)}</li>" for line in _follow_up_lines(report.follow_ups)]
-    parts += ["</ul>", "</body></html>"]
+    parts += ["</ul>", "<h2>Regulatory clocks</h2>", _clocks_table(report.clocks)]
+    parts += ["</body></html>"]
     return "\n".join(parts) + "\n"
+
+
+def _clocks_table(rows: Sequence[ClockRow]) -> str:
+    head = ["clock", "name", "flagged", "met", "missed", "running", "unflagged"]
+    cells = [
+        [r.label, r.key, *(str(n) for n in (r.flagged, r.met, r.missed, r.running, r.unflagged))]
+        for r in rows
+    ]
+    return _html_table(head, cells)
 
 
 def _html_table(head: list[str], rows: list[list[str]]) -> str:

@@ -17,6 +17,7 @@ from app import log_context
 from app.services import (
     action_items,
     cadence,
+    clock_reminders,
     decisions,
     delivery,
     digest,
@@ -48,6 +49,7 @@ DUE_WORK = (
     drills,
     drill_reminder,
     postmortem_followup,
+    clock_reminders,
 )
 POLL = 1.0
 UNDER_PRESSURE = 2  # deliveries started per tick while requests wait for their ack

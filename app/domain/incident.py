@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from app.domain.regulatory_clocks import RunningClock
 from app.domain.roles import COMMANDER
 from app.domain.severity import Severity
 from app.domain.status import Status
@@ -36,6 +37,8 @@ class IncidentSnapshot:
     systems: tuple[tuple[str, str | None], ...] = ()  # affected: (catalog key, model version)
     functions: tuple[str, ...] = ()  # business functions in the blast radius, by name
     drill: bool = False  # an exercise: marked [DRILL] everywhere, kept in its own channel
+    clocks: tuple[RunningClock, ...] = ()  # regulatory clocks still running, soonest due first
+    as_of: datetime | None = None  # when the picture was taken (the time left is from then)
 
     @property
     def ref(self) -> str:

@@ -172,6 +172,25 @@ class ActionItemFact:
 
 
 @dataclass(frozen=True)
+class ClockFact:
+    """A regulatory clock flagged in the incident, and whether its deadline was met."""
+
+    clock: str  # its name in commands: personal-data
+    label: str  # GDPR Art. 33
+    aware_since: datetime
+    due_at: datetime
+    flagged_by: str
+    flagged_at: datetime
+    status: str  # running | notified | unflagged
+    met: bool | None  # None: still running with time left, or unflagged
+    notified_by: str | None = None
+    notified_at: datetime | None = None
+    reference: str = ""
+    unflagged_by: str | None = None
+    unflag_reason: str = ""
+
+
+@dataclass(frozen=True)
 class FollowUp:
     """Who owns the post-mortem, when it is due, and where the finished one lives."""
 
@@ -197,6 +216,7 @@ class Postmortem:
     numbers: tuple[Number, ...]
     action_items: tuple[ActionItemFact, ...] | None  # None: action items are not tracked here
     follow_up: FollowUp
+    clocks: tuple[ClockFact, ...] = ()  # regulatory clocks (GDPR, EU AI Act, the organisation's)
     prompts: tuple[str, ...] = field(
         default=(
             "Five whys",

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from app.domain.metrics import IncidentNumbers, Summary, summarise, summarise_seconds
+from app.domain.regulatory_clocks import ClockRow
 
 # (column key, title, value of one incident); time to decide has one value per decision.
 TIMES: tuple[tuple[str, str], ...] = (
@@ -83,6 +84,7 @@ class Report:
     weeks: list[tuple[datetime, Mapping[str, int]]]  # week start -> incidents per severity
     contain_by_week: list[tuple[datetime, timedelta | None]]  # median time to contain
     severities: list[str] = field(default_factory=list)  # most severe first
+    clocks: list[ClockRow] = field(default_factory=list)  # regulatory clocks, by kind
 
 
 Votes = Mapping[str, tuple[int, int]]  # audience -> (useful, not useful)
@@ -100,6 +102,7 @@ def build_report(
     follow_ups: FollowUps,
     since: datetime,
     until: datetime,
+    clocks: Sequence[ClockRow] = (),
 ) -> Report:
     real = [n for n in numbers if not n.drill]
     drills = [n for n in numbers if n.drill]
@@ -124,6 +127,7 @@ def build_report(
         _weeks(real, since, until),
         _contain_by_week(real, since, until),
         list(severities),
+        list(clocks),
     )
 
 

@@ -8,6 +8,7 @@ from app.domain.text import escape
 
 COMMANDER = "commander"
 COMMS = "comms"
+COMPLIANCE = "compliance"  # watches the regulatory clocks; an organisation may redefine it
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,18 @@ BUILTIN_ROLES = (
         "Keep the record. Add notes with `/incident note`, react :pushpin: to messages that "
         "matter, and make sure every decision is logged with who, when and why.",
     ),
+    Role(
+        COMPLIANCE,
+        "Watches the regulatory clocks (GDPR, the EU AI Act) and notifies the authorities.",
+        "You watch the regulatory clocks. `/incident clocks` lists them with the time left; you "
+        "are reminded at half, three quarters and 90% of each deadline. Flag one with "
+        "`/incident flag personal-data` (or `ai-act-serious`, `ai-act-critical`, `ai-act-death`) "
+        "and, once the authority is notified, record it with "
+        "`/incident notified <clock> <the authority's reference>`.",
+    ),
 )
+# Roles an organisation's configuration may not redefine (it may redefine compliance).
+CORE_ROLES = (COMMANDER, "tech-lead", COMMS, "scribe")
 
 # Several ways people refer to the same role.
 _ALIASES = {

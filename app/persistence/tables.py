@@ -562,3 +562,32 @@ class KeptNumbers(SQLModel, table=True):
     stamp: str
     numbers: str  # JSON, encoded and decoded by the cache (one decode for a whole year)
     kept_at: datetime = _time()
+
+
+class RegulatoryClock(SQLModel, table=True):
+    """A legal deadline running in an incident (GDPR Art. 33, the EU AI Act's Art. 73, the
+    organisation's own): from the moment of awareness to notifying the authority. The holder of
+    its role is reminded at each point in REMINDER_SHARES; `wake_at` is the next, NULL once the
+    authority was notified, the clock unflagged, or the deadline's own reminder sent."""
+
+    __tablename__ = "regulatory_clocks"
+    __table_args__ = (UniqueConstraint("incident_id", "clock"),)  # one of each per incident
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incidents.id", index=True)
+    clock: str  # its name in commands, e.g. personal-data
+    label: str  # as configured when flagged, e.g. "GDPR Art. 33"
+    notify_role: str  # as configured when flagged
+    started_at: datetime = _time()  # aware since
+    due_at: datetime = _time()
+    flagged_by: str
+    flagged_at: datetime = _time()
+    status: str = Field(default="running", index=True)  # running | notified | unflagged
+    reminders_sent: int = 0  # reminder points accounted for (sent, or passed before flagging)
+    wake_at: datetime | None = _time(nullable=True, index=True)
+    notified_by: str | None = None
+    notified_at: datetime | None = _time(nullable=True)
+    reference: str = ""  # the authority's reference for the notification
+    unflagged_by: str | None = None
+    unflagged_at: datetime | None = _time(nullable=True)
+    unflag_reason: str = ""

@@ -8,6 +8,7 @@ from typing import Any
 
 from app.domain.durations import humanize
 from app.domain.incident import BOT_ACTOR, IncidentSnapshot
+from app.domain.regulatory_clocks import NOTIFIED, notified_state, time_left
 from app.domain.roles import Role
 from app.domain.status import Status
 from app.domain.text import mention
@@ -205,4 +206,37 @@ def decision_view(decision: Any) -> DecisionView:
         outcome=decision.outcome or "",
         decided_by=person(decision.decided_by, "nobody yet"),
         rationale=decision.rationale,
+    )
+
+
+@dataclass(frozen=True)
+class ClockView:
+    """A regulatory clock as updates, the summary and reminders show it."""
+
+    key: str  # its name in commands: personal-data
+    label: str  # GDPR Art. 33
+    status: str  # running, notified, unflagged
+    left: str  # "41h left", "overdue by 3h", "notified on time", "notified 3h late"
+    overdue: bool  # running, and its deadline has come
+    started: Markup  # aware since
+    due: Markup  # the deadline
+    notify_role: str  # the role's key (compliance)
+    reference: str  # the authority's reference, once notified
+
+
+def clock_view(clock: Any, now: datetime) -> ClockView:
+    """From a RegulatoryClock row (duck-typed: rendering does not import the tables)."""
+    notified = clock.status == NOTIFIED and clock.notified_at is not None
+    return ClockView(
+        key=clock.clock,
+        label=clock.label,
+        status=clock.status,
+        left=notified_state(clock.due_at, clock.notified_at)
+        if notified
+        else time_left(clock.due_at, now),
+        overdue=not notified and now >= clock.due_at,
+        started=slack_date(clock.started_at),
+        due=slack_date(clock.due_at),
+        notify_role=clock.notify_role,
+        reference=clock.reference,
     )

@@ -16,6 +16,7 @@ from typing import Any
 from app.domain.durations import humanize
 from app.domain.postmortem import (
     AudienceUpdates,
+    ClockFact,
     DecisionFact,
     Postmortem,
     StepFact,
@@ -57,6 +58,7 @@ def to_markdown(doc: Postmortem) -> str:
         _detection(doc),
         _timeline(doc),
         _decisions(doc),
+        _clocks(doc),
         _hypotheses(doc),
         _evidence(doc),
         _updates(doc),
@@ -197,6 +199,42 @@ def _outcome(d: DecisionFact) -> str:
         return "still pending"
     verb = "carried over to follow-up" if d.status == "carried" else "closed without a decision"
     return f"{verb} by {who(d.decided_by)} at {when(d.decided_at)}"
+
+
+def _clocks(doc: Postmortem) -> str:
+    if not doc.clocks:
+        return "## Regulatory clocks\n\nNo regulatory clock was flagged."
+    rows = [
+        [
+            md(c.label),
+            f"`{md(c.clock)}`",
+            when(c.aware_since),
+            when(c.due_at),
+            who(c.flagged_by),
+            _clock_outcome(c),
+        ]
+        for c in doc.clocks
+    ]
+    header = ["clock", "name", "aware since", "deadline", "flagged by", "outcome"]
+    return "## Regulatory clocks\n\n" + _table(header, rows)
+
+
+def _clock_outcome(c: ClockFact) -> str:
+    if c.status == "unflagged":
+        return f"unflagged by {who(c.unflagged_by)}: {md(c.unflag_reason)}"
+    if c.status == "notified":
+        verdict = "**met**" if c.met else f"**missed** ({span(_late(c))} late)"
+        return (
+            f"{verdict}: notified {when(c.notified_at)} by {who(c.notified_by)}, "
+            f"reference {md(c.reference)}"
+        )
+    if c.met is False:
+        return "**missed**: deadline passed, authority not notified"
+    return "running: authority not notified yet"
+
+
+def _late(c: ClockFact) -> timedelta | None:
+    return c.notified_at - c.due_at if c.notified_at else None
 
 
 def _hypotheses(doc: Postmortem) -> str:

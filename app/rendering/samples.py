@@ -10,11 +10,13 @@ from app.domain.audiences import AudienceList
 from app.domain.decisions import DecisionStatus
 from app.domain.glossary import Term
 from app.domain.incident import IncidentSnapshot, RoleSlot
+from app.domain.regulatory_clocks import RunningClock
 from app.domain.roles import RoleCatalog
 from app.domain.severity import SeverityScale
 from app.domain.status import Status
 from app.rendering.context import (
     AudienceView,
+    ClockView,
     DecisionView,
     PlaybookView,
     UpdateView,
@@ -53,6 +55,15 @@ def sample_incident(severities: SeverityScale, roles: RoleCatalog) -> IncidentSn
         milestones={"investigating": declared, "contained": declared + timedelta(minutes=25)},
         systems=(("fs-online", None), ("fraud-scorer", "champion → v12, since 2026-03-03 23:10")),
         functions=("Fraud & risk <!here>", "Customer support"),
+        clocks=(
+            RunningClock(
+                "personal-data",
+                "GDPR Art. 33 <!channel>",
+                declared - timedelta(hours=1),
+                declared + timedelta(hours=71),
+            ),
+        ),
+        as_of=declared + timedelta(hours=1),
     )
 
 
@@ -113,6 +124,52 @@ SAMPLE_MADE = DecisionView(
 )
 
 
+SAMPLE_AWARE = SAMPLE_DECLARED - timedelta(hours=1)  # became aware before declaring
+SAMPLE_CLOCK = ClockView(
+    key="personal-data",
+    label="GDPR Art. 33 <!here> {{ 7*7 }}",
+    status="running",
+    left="41h left",
+    overdue=False,
+    started=slack_date(SAMPLE_AWARE),
+    due=slack_date(SAMPLE_AWARE + timedelta(hours=72)),
+    notify_role="compliance",
+    reference="",
+)
+SAMPLE_NOTIFIED = ClockView(
+    key="ai-act-serious",
+    label="AI Act Art. 73 (serious incident)",
+    status="notified",
+    left="notified on time",
+    overdue=False,
+    started=slack_date(SAMPLE_DECLARED),
+    due=slack_date(SAMPLE_DECLARED + timedelta(days=15)),
+    notify_role="compliance",
+    reference="AI-OFFICE-2026-0042 <!channel>",
+)
+SAMPLE_OVERDUE = ClockView(
+    key="personal-data",
+    label="GDPR Art. 33",
+    status="running",
+    left="overdue by 3h",
+    overdue=True,
+    started=slack_date(SAMPLE_AWARE),
+    due=slack_date(SAMPLE_AWARE + timedelta(hours=72)),
+    notify_role="compliance",
+    reference="",
+)
+
+
+def _clock_reminder(clock: ClockView, holder: bool, to_commander: bool) -> dict[str, Any]:
+    return {
+        "clock": clock,
+        "role": "Compliance",
+        "share_gone": "75%",
+        "holder": person("U0SAMPLE4") if holder else None,
+        "to_commander": to_commander,
+    }
+
+
 def sample_contexts(
     severities: SeverityScale, roles: RoleCatalog, audiences: AudienceList | None = None
 ) -> dict[str, Callable[[], dict[str, Any]]]:
@@ -170,6 +227,7 @@ def sample_contexts(
             "decisions_pending": [SAMPLE_DECISION],
             "decisions_made": [SAMPLE_MADE],
             "next_update": slack_date(now + timedelta(minutes=30)),
+            "clocks": [SAMPLE_CLOCK, SAMPLE_NOTIFIED],
         },
         "digest": lambda: {
             "day": "Wednesday 4 March 2026",
@@ -178,6 +236,10 @@ def sample_contexts(
             "decisions_pending": [{"incident": "INC-42", "decision": SAMPLE_DECISION}],
         },
         "terms": lambda: {"terms": SAMPLE_TERMS},
+        # Each case the app renders them in: the holder, the commander with nobody holding the
+        # role, and the commander told of an overdue clock as well.
+        "reminders/clock_due": lambda: {**base, **_clock_reminder(SAMPLE_CLOCK, True, False)},
+        "reminders/clock_nudge": lambda: {**base, **_clock_reminder(SAMPLE_OVERDUE, True, False)},
         "reminders/held_back": lambda: {
             **base,
             "owner": person("U0SAMPLE3"),
@@ -198,6 +260,7 @@ def sample_contexts(
             "audience": AudienceView(audience.key, audience.title),
             "playbook": SAMPLE_PLAYBOOK,
             "work": SAMPLE_WORK,
+            "clocks": [SAMPLE_CLOCK, SAMPLE_NOTIFIED],
         }
         contexts[f"updates/{audience.key}"] = lambda update=update: update  # type: ignore[misc]
         contexts[f"resolution/{audience.key}"] = lambda update=update: update  # type: ignore[misc]

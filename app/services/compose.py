@@ -20,6 +20,7 @@ from app.domain.incident import IncidentSnapshot
 from app.persistence.tables import Decision, Incident, StatusUpdate, TimelineEntry
 from app.rendering.context import (
     AudienceView,
+    ClockView,
     DecisionView,
     IncidentView,
     PlaybookView,
@@ -32,7 +33,7 @@ from app.rendering.context import (
     slack_date,
 )
 from app.rendering.email import EMAIL_HTML, EMAIL_SUBJECT, EmailWords, default_subject
-from app.services import work_views
+from app.services import regulatory_clocks, work_views
 from app.services.context import ServiceContext
 from app.services.lookup import snapshot
 from app.services.terms_note import terms_note
@@ -136,6 +137,7 @@ class Composer:
             "audience": AudienceView(audience.key, audience.title),
             "playbook": self._playbook,
             "work": self._work,
+            "clocks": self.clocks(now),
         }
 
     @cached_property
@@ -145,6 +147,10 @@ class Composer:
     @cached_property
     def _work(self) -> WorkView:
         return work_views.work_view(self.session, self.incident.id or 0)
+
+    def clocks(self, now: datetime) -> list[ClockView]:
+        """Regulatory clocks running (with the time left) or notified, for this moment."""
+        return regulatory_clocks.views_of(self.session, self.incident.id or 0, now)
 
     def update_view(self, narrative: Narrative, author: str, now: datetime) -> UpdateView:
         return UpdateView(

@@ -23,6 +23,7 @@ from app.domain.glossary import Glossary
 from app.domain.incident import BOT_ACTOR as BOT_ACTOR  # re-exported for the use cases
 from app.domain.permissions import Publishers
 from app.domain.playbooks import Playbook
+from app.domain.regulatory_clocks import ClockCatalog
 from app.domain.roles import RoleCatalog
 from app.domain.severity import SeverityScale
 from app.integrations.registry import ModelRegistry
@@ -77,6 +78,7 @@ class ServiceContext:
         self.publishers: Publishers = self.config.publisher_list()
         self.catalog: Catalog = self.config.catalog_model()
         self.alert_rules: RuleBook = self.config.alert_rules()
+        self.clocks: ClockCatalog = self.config.clock_catalog()
         self.templates = TemplateRenderer(self.templates_dir)
         self.html_templates = html_templates(self.templates_dir)  # emails' HTML parts
         self.approvals = ApprovalBook(self.templates_dir)

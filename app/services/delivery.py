@@ -152,7 +152,12 @@ class _Pictures:
         assert incident.id is not None
         if incident.id not in self._snapshots:
             self._snapshots[incident.id] = snapshot(
-                self.session, incident, self.ctx.severities, self.ctx.roles, self.ctx.catalog
+                self.session,
+                incident,
+                self.ctx.severities,
+                self.ctx.roles,
+                self.ctx.catalog,
+                now=self.ctx.clock.now(),
             )
         return self._snapshots[incident.id]
 

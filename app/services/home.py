@@ -12,6 +12,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.domain.decisions import DecisionStatus
+from app.domain.regulatory_clocks import RunningClock
 from app.domain.report import Headlines
 from app.domain.roles import COMMANDER
 from app.domain.severity import Severity
@@ -27,6 +28,7 @@ from app.persistence.tables import (
 from app.services import metrics
 from app.services.action_items import OwnedItem, owned_by
 from app.services.context import ServiceContext
+from app.services.lookup import running_clocks
 
 REMEMBER_EVERY = timedelta(hours=1)  # how often a viewer's last visit is written down
 MY_ACTION_ITEMS = 13  # read one past what is shown, to say that there are more
@@ -45,6 +47,7 @@ class HomeIncident:
     private: bool
     functions: tuple[str, ...] = ()  # business functions its blast radius reaches
     drill: bool = False  # an exercise: listed apart, never counted as an active incident
+    clocks: tuple[RunningClock, ...] = ()  # regulatory clocks running, soonest due first
 
     @property
     def ref(self) -> str:
@@ -93,8 +96,9 @@ def home_data(ctx: ServiceContext, session: Session, user: str, now: datetime) -
     members = _members_of_private(session, [i.id for i in incidents if i.private])
     due = _next_updates(session, ids)
     affected = _affected_systems(session, ids)
+    clocks = running_clocks(session, ids)
     visible = [
-        _home_incident(ctx, i, holders.get(i.id or 0, {}), due.get(i.id or 0), affected)
+        _home_incident(ctx, i, holders.get(i.id or 0, {}), due.get(i.id or 0), affected, clocks)
         for i in incidents
         if not i.private or user in members.get(i.id or 0, set())
     ]
@@ -122,6 +126,7 @@ def _home_incident(
     roles: dict[str, str],
     due: datetime | None,
     affected: dict[int, list[str]],
+    clocks: dict[int, list[RunningClock]],
 ) -> HomeIncident:
     assert incident.id is not None
     radius = ctx.catalog.blast_radius(affected.get(incident.id, []))
@@ -137,6 +142,7 @@ def _home_incident(
         private=incident.private,
         functions=tuple(f.name for f in radius.functions),
         drill=incident.drill,
+        clocks=tuple(clocks.get(incident.id, ())),
     )
 
 

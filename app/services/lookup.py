@@ -13,6 +13,7 @@ from app.domain.catalog import Catalog
 from app.domain.decisions import DecisionStatus
 from app.domain.errors import NotFound, NotInIncidentChannel
 from app.domain.incident import IncidentSnapshot, RoleSlot
+from app.domain.regulatory_clocks import RUNNING, RunningClock
 from app.domain.roles import RoleCatalog
 from app.domain.severity import SeverityScale
 from app.domain.status import Status
@@ -20,6 +21,7 @@ from app.persistence.tables import (
     AffectedSystem,
     Decision,
     Incident,
+    RegulatoryClock,
     RoleAssignment,
     StatusMilestone,
     UpdateDraft,
@@ -89,7 +91,9 @@ def snapshot(
     severities: SeverityScale,
     roles: RoleCatalog,
     catalog: Catalog | None = None,
+    now: datetime | None = None,
 ) -> IncidentSnapshot:
+    """`now`: when the picture is taken, for what shows the time left (the topic)."""
     assert incident.id is not None
     holders = current_holders(session, incident.id)
     systems = _affected(session, incident.id)
@@ -112,7 +116,25 @@ def snapshot(
         systems=systems,
         functions=_functions(catalog, [key for key, _ in systems]),
         drill=incident.drill,
+        clocks=tuple(running_clocks(session, [incident.id]).get(incident.id, ())),
+        as_of=now,
     )
+
+
+def running_clocks(session: Session, ids: list[int | None]) -> dict[int, list[RunningClock]]:
+    """The regulatory clocks still running in these incidents, soonest due first (one query)."""
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(RegulatoryClock)
+        .where(col(RegulatoryClock.incident_id).in_(ids), RegulatoryClock.status == RUNNING)
+        .order_by(col(RegulatoryClock.due_at), col(RegulatoryClock.id))
+    )
+    found: dict[int, list[RunningClock]] = {}
+    for row in rows:
+        clock = RunningClock(row.clock, row.label, row.started_at, row.due_at)
+        found.setdefault(row.incident_id, []).append(clock)
+    return found
 
 
 def _affected(session: Session, incident_id: int) -> tuple[tuple[str, str | None], ...]:

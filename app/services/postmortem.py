@@ -16,6 +16,7 @@ from app.domain.postmortem import (
     ActionItemFact,
     AlertFact,
     AudienceUpdates,
+    ClockFact,
     DecisionFact,
     Detection,
     EvidenceFact,
@@ -33,6 +34,7 @@ from app.domain.postmortem import (
     on_time,
     time_to_decide,
 )
+from app.domain.regulatory_clocks import UNFLAGGED, met
 from app.domain.roles import COMMANDER
 from app.persistence.tables import (
     AffectedSystem,
@@ -45,7 +47,7 @@ from app.persistence.tables import (
     TimelineEntry,
 )
 from app.rendering.postmortem import to_json, to_markdown
-from app.services import action_items, playbook_state
+from app.services import action_items, playbook_state, regulatory_clocks
 from app.services.context import ServiceContext
 from app.services.lookup import current_holders, milestones, role_history
 from app.services.metrics import IncidentNumbers, incident_numbers
@@ -87,6 +89,7 @@ def gather(ctx: ServiceContext, session: Session, incident: Incident, now: datet
     decisions = _decisions(session, incident.id)
     numbers = incident_numbers(ctx, incident.id, session)
     follow = follow_up(session, incident.id)
+    clocks = _clocks(session, incident.id, now)
     return Postmortem(
         generated_at=now,
         summary=_summary(ctx, session, incident, history, resolved_at),
@@ -101,9 +104,10 @@ def gather(ctx: ServiceContext, session: Session, incident: Incident, now: datet
             for r in role_history(session, incident.id)
         ),
         playbook=_playbook(session, incident.id),
-        numbers=_numbers(numbers, follow, now),
+        numbers=_numbers(numbers, follow, now, clocks),
         action_items=_action_items(session, incident.id),
         follow_up=follow,
+        clocks=clocks,
     )
 
 
@@ -301,7 +305,30 @@ def _playbook(session: Session, incident_id: int) -> PlaybookFact | None:
     )
 
 
-def _numbers(numbers: IncidentNumbers, follow: FollowUp, now: datetime) -> tuple[Number, ...]:
+def _clocks(session: Session, incident_id: int, now: datetime) -> tuple[ClockFact, ...]:
+    return tuple(
+        ClockFact(
+            clock=c.clock,
+            label=c.label,
+            aware_since=c.started_at,
+            due_at=c.due_at,
+            flagged_by=c.flagged_by,
+            flagged_at=c.flagged_at,
+            status=c.status,
+            met=None if c.status == UNFLAGGED else met(c.due_at, c.notified_at, now),
+            notified_by=c.notified_by,
+            notified_at=c.notified_at,
+            reference=c.reference,
+            unflagged_by=c.unflagged_by,
+            unflag_reason=c.unflag_reason,
+        )
+        for c in regulatory_clocks.clocks_of(session, incident_id)
+    )
+
+
+def _numbers(
+    numbers: IncidentNumbers, follow: FollowUp, now: datetime, clocks: tuple[ClockFact, ...]
+) -> tuple[Number, ...]:
     """This incident's numbers (app.services.metrics), in words."""
     spans = [
         ("time to detect", numbers.time_to_detect),
@@ -320,6 +347,9 @@ def _numbers(numbers: IncidentNumbers, follow: FollowUp, now: datetime) -> tuple
             shown.append(Number(f"{key} updates on schedule", share))
     done = on_time(follow.due_at, follow.done_at, now)
     shown.append(Number("post-mortem on time", {True: "yes", False: "no", None: "—"}[done]))
+    known = [c.met for c in clocks if c.met is not None]
+    if known:
+        shown.append(Number("regulatory deadlines met", f"{sum(known)} of {len(known)}"))
     if numbers.action_items_open is not None:
         shown.append(Number("action items open", str(numbers.action_items_open)))
     if numbers.reopened:

@@ -12,7 +12,8 @@ from sqlmodel import Session, col, select
 from app.domain.metrics import IncidentNumbers
 from app.domain.report import FollowUps, Report, Votes, build_report
 from app.persistence.tables import Incident, UpdateVote
-from app.services import action_items, numbers_cache
+from app.services import action_items, clock_report
+from app.services import action_items, clock_report, numbers_cache
 from app.services.context import ServiceContext
 from app.services.metrics import has_table, period_numbers, systems_of
 
@@ -31,6 +32,7 @@ def period_report(ctx: ServiceContext, period: timedelta) -> Report:
         functions = _functions(ctx, systems)
         votes, drill_votes = _votes(session, since)
         follow_ups = _follow_ups(session, numbers, since, until)
+        clocks = clock_report.clock_rows(session, since, until)  # one query, all incidents
     numbers_cache.keep(ctx.db, counted.fresh, until)  # the next report reads them back
     return build_report(
         numbers,
@@ -43,6 +45,7 @@ def period_report(ctx: ServiceContext, period: timedelta) -> Report:
         follow_ups=follow_ups,
         since=since,
         until=until,
+        clocks=clocks,
     )
 
 

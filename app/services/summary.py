@@ -129,6 +129,7 @@ def _rendered(
         "decisions_pending": composer.decisions(DecisionStatus.PENDING),
         "decisions_made": composer.decisions(*SETTLED),
         "next_update": _date(next_update(session, incident.id)),
+        "clocks": composer.clocks(now),
     }
     return ctx.templates.render(TEMPLATE, source, **context), status, context
 

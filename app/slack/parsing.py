@@ -18,6 +18,7 @@ from app.domain.severity import SeverityScale
 from app.domain.status import parse_status
 from app.domain.text import clean_text, escape
 from app.slack import parsing_actions as actions
+from app.slack import parsing_clocks as clocks
 from app.slack import parsing_drills as drills
 from app.slack import parsing_glossary as glossary
 from app.slack import parsing_models as models
@@ -166,6 +167,10 @@ Command = (
     | postmortem.ShowPostmortem
     | postmortem.NamePostmortemOwner
     | postmortem.PostmortemDone
+    | clocks.FlagClock
+    | clocks.ClockNotified
+    | clocks.UnflagClock
+    | clocks.ListClocks
 )
 
 # (usage, one line) for `/incident help`, in the order people need them.
@@ -226,6 +231,7 @@ USAGE = [
     ("action [INC-n] A-n done <how it was verified>", "close an action item"),
     ("drill [scenario]", "start a drill from a scenario (alone: the scenarios)"),
     postmortem.USAGE,
+    *clocks.USAGE,
     ("note <text>", "add a note to the timeline"),
     ("timeline", "show the latest timeline entries"),
     ("help", "this list"),
@@ -271,6 +277,10 @@ class CommandParser:
             "actions": actions.parse_actions,
             "drill": drills.parse_drill,
             "postmortem": postmortem.parse_postmortem,
+            "flag": clocks.parse_flag,
+            "notified": clocks.parse_notified,
+            "unflag": clocks.parse_unflag,
+            "clocks": lambda args, caller: clocks.ListClocks(),
         }
 
     def parse(self, text: str, caller: str) -> Command:

@@ -137,7 +137,7 @@ async def test_freeing_roles(warroom: Warroom) -> None:
 @pytest.mark.parametrize(
     ("text", "says"),
     [
-        ("assign ceo <@U0BOBBY01>", "Roles: commander, tech-lead, comms, scribe"),
+        ("assign ceo <@U0BOBBY01>", "Roles: commander, tech-lead, comms, scribe, compliance"),
         ("assign comms bob", "mention them with @"),
         ("assign comms <#C0000000001|general>", "a channel or a group"),
         ("assign comms <@U0HELPER1>", "is a bot"),

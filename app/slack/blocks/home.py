@@ -17,6 +17,7 @@ from app.slack.blocks.common import Block, context, divider, header, section
 
 MAX_BLOCKS = 100
 LINES_PER_SECTION = 12
+CLOCKS_PER_LINE = 2  # regulatory clocks shown under an incident
 
 
 def home_view(home: HomeData) -> dict[str, Any]:
@@ -154,6 +155,9 @@ def _line(home: HomeData, incident: HomeIncident) -> str:
         line += f" · next update {at}{late}"
     if incident.private:
         line += " · :lock:"
+    for clock in incident.clocks[:CLOCKS_PER_LINE]:
+        late = " :warning:" if clock.overdue(home.now) else ""
+        line += f"\n:alarm_clock: {escape_within(clock.label, 60)}: *{clock.left(home.now)}*{late}"
     if incident.functions:
         line += f"\n_Affects {escape_within(', '.join(incident.functions), 200)}_"
     return line

@@ -10,6 +10,7 @@ from app.rendering.templates import TemplateRenderer
 from app.slack.blocks.common import Message, context, fallback, section
 
 TOPIC_LIMIT = 250
+TOPIC_CLOCKS = 2  # more would crowd out the title
 
 
 def kickoff(view: IncidentView, templates: TemplateRenderer) -> Message:
@@ -43,5 +44,18 @@ def topic(incident: IncidentSnapshot) -> str:
     if incident.pending_decisions:
         count = incident.pending_decisions
         parts.append(f"{count} decision{'s' if count > 1 else ''} pending")
+    parts += _clocks(incident)
     prefix = (f"{MARK} " if incident.drill else "") + " · ".join(parts) + " · "
     return prefix + escape_within(incident.title, TOPIC_LIMIT - len(prefix))
+
+
+def _clocks(incident: IncidentSnapshot) -> list[str]:
+    """Each running regulatory clock with its deadline (a topic is set only when something
+    changes, so the time left is as of then and the deadline is what stays true)."""
+    shown = []
+    for clock in incident.clocks[:TOPIC_CLOCKS]:
+        by = f"by {clock.due_at:%d %b %H:%M} UTC"
+        left = f"{clock.left(incident.as_of)}, " if incident.as_of else ""
+        shown.append(f"{escape(clock.label)}: {left}{by}")
+    hidden = len(incident.clocks) - len(shown)
+    return shown + ([f"+{hidden} more clocks"] if hidden > 0 else [])

@@ -20,7 +20,7 @@ from app.slack.ack_gate import CONTEXT_KEY
 from app.slack.blocks.modals import declare_modal
 from app.slack.blocks.replies import help_message
 from app.slack.deps import SlackDeps
-from app.slack.listeners import action_items, errors, postmortem
+from app.slack.listeners import action_items, clocks, errors, postmortem
 from app.slack.listeners import drills as drill_commands
 from app.slack.listeners import incident_commands as handlers
 
@@ -60,6 +60,7 @@ HANDLERS: dict[type, Callable[[handlers.Call, Any], Awaitable[None]]] = {
     actions.ListActions: action_items.show,
     drills.StartDrill: drill_commands.drill,
     **postmortem.HANDLERS,
+    **clocks.HANDLERS,
 }
 
 

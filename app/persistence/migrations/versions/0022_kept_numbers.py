@@ -1,7 +1,7 @@
 """incident_numbers: each resolved incident's numbers, kept for the report
 
-Revision ID: 0024
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-11-30 15:00:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import app.persistence.types
 
-revision: str = "0024"
-down_revision: str | None = "0020"
+revision: str = "0022"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
