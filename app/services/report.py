@@ -12,7 +12,6 @@ from sqlmodel import Session, col, select
 from app.domain.metrics import IncidentNumbers
 from app.domain.report import FollowUps, Report, Votes, build_report
 from app.persistence.tables import Incident, UpdateVote
-from app.services import action_items, clock_report
 from app.services import action_items, clock_report, numbers_cache
 from app.services.context import ServiceContext
 from app.services.metrics import has_table, period_numbers, systems_of
