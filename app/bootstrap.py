@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from starlette.routing import BaseRoute
 
     from app.web.alert_routes import AlertEdge
+    from app.web.status_routes import StatusPageCache
 
 
 @dataclass
@@ -67,6 +68,8 @@ class Runtime:
     # Where the alert webhooks hand their alerts (app/web/alert_routes.py): the intake, which
     # may raise AlertsNotTaken. None: the routes answer 503 "alert intake not running".
     receive_alerts: Callable[[list[Alert]], Awaitable[None]] | None = None
+    # The public status page's rendered forms; None: `status_page: null`, its routes are off.
+    status_cache: StatusPageCache | None = None
 
     async def start(self) -> None:
         # One HTTP session for every Slack call: connections are reused, not opened per call.
@@ -100,10 +103,19 @@ class Runtime:
         )
 
     def web_routes(self, edge: AlertEdge | None = None) -> list[BaseRoute]:
-        """The routes that are not Slack's (/healthz aside): the alert webhooks."""
+        """The routes that are not Slack's (/healthz aside): the alert webhooks and the
+        status page."""
         from app.web.alert_routes import alert_routes
 
-        return alert_routes(edge or self.alert_edge())
+        return alert_routes(edge or self.alert_edge()) + self.status_routes()
+
+    def status_routes(self) -> list[BaseRoute]:
+        from app.web.status_routes import status_routes
+
+        page = self.config.status_page
+        if self.status_cache is None or page is None:
+            return []
+        return status_routes(self.status_cache, page)
 
     async def healthy(self) -> bool:
         try:
@@ -152,7 +164,19 @@ def build_runtime(
     bolt_app = build_bolt_app(settings, deps, client)
     runtime = Runtime(settings, config, ctx.db, ctx, deps, client, bolt_app, scheduler, gateway)
     runtime.receive_alerts = alert_receiver(deps)
+    runtime.status_cache = _status_cache(ctx)
     return runtime
+
+
+def _status_cache(ctx: ServiceContext) -> StatusPageCache | None:
+    """The status page's cache, told by every commit that published to customers."""
+    from app.web.status_routes import page_cache
+
+    if ctx.config.status_page is None:
+        return None
+    cache = page_cache(ctx, ctx.config.status_page)
+    ctx.status_changed = cache.invalidate
+    return cache
 
 
 def system_label(config: WarroomConfig) -> str:

@@ -25,7 +25,7 @@ from app.domain.status import Status
 from app.persistence.tables import AudienceClock, Incident, StatusUpdate
 from app.rendering.context import person, slack_date
 from app.rendering.templates import Markup
-from app.services import faults
+from app.services import faults, status_posts
 from app.services.compose import Composed, Composer, Narrative, last_narrative
 from app.services.context import BOT_ACTOR, ServiceContext, Unit
 from app.services.lookup import current_holders
@@ -260,7 +260,7 @@ class _Tick:
         if not composed.sendable:
             return False
         update = self._update_row()
-        deliver(self.unit, self.incident, composed, automatic=True, update_id=update.id)
+        deliver(self.ctx, self.unit, self.incident, composed, automatic=True, update_id=update.id)
         update.audiences = [*update.audiences, audience.key]  # reassigned: JSON is tracked so
         update.due = {**update.due, **due_record({audience.key: row.due_at})}
         self.unit.session.add(update)
@@ -336,12 +336,19 @@ class _Tick:
 
 
 def deliver(
-    unit: Unit, incident: Incident, composed: Composed, *, automatic: bool, update_id: int | None
+    ctx: ServiceContext,
+    unit: Unit,
+    incident: Incident,
+    composed: Composed,
+    *,
+    automatic: bool,
+    update_id: int | None,
 ) -> None:
     """The composed words into the outbox, to the audience's channel. An automatic update
     still waiting there for this incident and audience is stale once this one is written, and
     is dropped; a person's update is never dropped. Audiences asked for feedback get the
-    "Was this useful?" buttons, about this update."""
+    "Was this useful?" buttons, about this update. Words to customers also go on the status
+    page."""
     assert incident.id is not None and composed.text is not None
     audience = composed.audience
     # A drill's audiences all hear it in the drill channel: nothing reaches real people.
@@ -356,6 +363,7 @@ def deliver(
         supersede_key=key if automatic else None,
         update_id=update_id if audience.feedback else None,
     )
+    status_posts.record(ctx, unit, incident, composed)
 
 
 def hold_back(unit: Unit, composer: Composer, incident: Incident, composed: Composed) -> None:

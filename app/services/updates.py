@@ -147,7 +147,7 @@ def _publish(
     for audience in audiences:
         composed = _compose(ctx, unit, composer, incident, audience, narrative, actor)
         if composed.sendable:
-            cadence.deliver(unit, incident, composed, automatic=False, update_id=update.id)
+            cadence.deliver(ctx, unit, incident, composed, automatic=False, update_id=update.id)
             due[audience.key] = _clock_restarts(ctx, unit, incident, audience)
             sent.append(audience)
         else:
