@@ -100,6 +100,7 @@ async def _serve_http(runtime: Runtime, host: str, port: int, stop: asyncio.Even
     )
     log.info("serving POST /slack/events, /alerts/… and GET /healthz on %s:%s", host, port)
     _say_if_alerts_off(runtime)
+    _say_status_page(runtime)
     await serve_http(asgi, host, port, stop)
 
 
@@ -129,6 +130,7 @@ async def _serve_web(runtime: Runtime, host: str, port: int, stop: asyncio.Event
 
     log.info("serving /alerts/… and GET /healthz on %s:%s", host, port)
     _say_if_alerts_off(runtime)
+    _say_status_page(runtime)
     try:
         await serve_http(web_asgi(runtime.healthy, runtime.web_routes()), host, port, stop)
     finally:
@@ -138,3 +140,10 @@ async def _serve_web(runtime: Runtime, host: str, port: int, stop: asyncio.Event
 def _say_if_alerts_off(runtime: Runtime) -> None:
     if not runtime.settings.warroom_alerts_token:
         log.info("alert webhooks off (they answer 404): WARROOM_ALERTS_TOKEN is unset")
+
+
+def _say_status_page(runtime: Runtime) -> None:
+    if runtime.config.status_page is None:
+        log.info("status page off (404): status_page is null in the configuration")
+    else:
+        log.info("public status page: GET /status, /status.json, /status.atom")

@@ -46,9 +46,26 @@ PAGE = {
 INTERNAL_TITLE = "Fraudscorer meltdown after bad deploy"
 
 
+def status_raw(**page: Any) -> dict[str, Any]:
+    """The configuration as the YAML file holds it."""
+    return {"severities": SEVERITIES, **CATALOG, "status_page": {**PAGE, **page}}
+
+
 def status_config(**page: Any) -> WarroomConfig:
-    raw: dict[str, Any] = {"severities": SEVERITIES, **CATALOG, "status_page": {**PAGE, **page}}
-    return parse_config(raw)
+    return parse_config(status_raw(**page))
+
+
+def update_form_state(form: dict[str, Any], audiences: list[str], **texts: str) -> dict[str, Any]:
+    """The values of the update form (as views.open received it), filled in as a person
+    would: these audiences ticked, these fields typed."""
+    checkboxes = next(b for b in form["blocks"] if b["block_id"] == "audiences")["element"]
+    chosen = [o for o in checkboxes["options"] if o["value"] in audiences]
+    fields = ("what_changed", "impact", "uncertain", "next_steps")
+    state: dict[str, Any] = {
+        k: {k: {"type": "plain_text_input", "value": texts.get(k, "")}} for k in fields
+    }
+    state["audiences"] = {"audiences": {"type": "checkboxes", "selected_options": chosen}}
+    return state
 
 
 def internal_words(people: list[str]) -> list[str]:
