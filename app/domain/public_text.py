@@ -21,6 +21,7 @@ _EMPHASIS = [  # Slack's markers: at a word's edge, around text that does not st
 # XML 1.0 allows none of these (nor lone surrogates); JSON and HTML are better off without them.
 _INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _BLANK_LINES = re.compile(r"\n{3,}")
+_SPACES = re.compile(r"(?<=\S)[ \t]{2,}")  # runs left where markup was dropped; indents stay
 
 
 def plain_text(text: str, zone: ZoneInfo) -> str:
@@ -30,7 +31,7 @@ def plain_text(text: str, zone: ZoneInfo) -> str:
     for pattern in _EMPHASIS:
         text = pattern.sub(r"\1", text)
     text = _INVALID.sub("", text)
-    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    lines = [_SPACES.sub(" ", line).rstrip() for line in text.replace("\r\n", "\n").split("\n")]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
