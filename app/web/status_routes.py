@@ -20,7 +20,7 @@ import asyncio
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from starlette.requests import Request
@@ -140,7 +140,7 @@ def status_routes(cache: StatusPageCache, config: StatusPageConfig) -> list[Base
 
 def _endpoint(
     cache: StatusPageCache, form: str, media: str, policy: str
-) -> Callable[[Request], object]:
+) -> Callable[[Request], Awaitable[Response]]:
     headers = {"cache-control": "public, no-cache", "x-content-type-options": "nosniff"}
     if media == HTML:
         headers["content-security-policy"] = policy
@@ -150,8 +150,8 @@ def _endpoint(
     async def serve(request: Request) -> Response:
         try:
             cached = await cache.current()
-        except Exception:
-            log.exception("the status page could not be read")
+        except Exception as exc:  # no page yet and the database does not answer
+            log.warning("the status page could not be read: %s", type(exc).__name__)
             return Response(
                 "The status page is unavailable; try again shortly.",
                 status_code=503,
