@@ -7,14 +7,18 @@ requests as Slack sends them: a SEV1 is declared affecting a catalog system show
 as "Payments API", and three customer updates are published (the update form submitted, its
 preview published), so the page has an active incident with three updates.
 
-Then, in rounds that alternate the order:
-  * quiet: signed `/incident roles` in the incident's channel at --roles-rate per second (open
-    loop: sent on schedule whatever the answers do) for --seconds;
-  * loaded: the same, while GET /status.json is sent at --rate per second (open loop) for the
-    same --seconds.
-It prints /status.json's answer time p50/p95/p99/max and status codes, and `roles` ack p50/p99
-quiet and loaded. Targets: /status.json p99 under 50 ms; the loaded `roles` p99 within 1.2x of
-the quiet one.
+Then --rounds rounds. In each, signed `/incident roles` go to the incident's channel at
+--roles-rate per second for 2 × --seconds (open loop: sent on schedule whatever the answers
+do), and GET /status.json at --rate per second (open loop) during every other --window
+seconds: --seconds of load per round, in windows alternating with as many quiet ones (which
+comes first alternates by round). Each `roles` request counts as loaded or quiet by the window
+it was sent in, so both sides see the same background load of a shared machine; --window
+equal to --seconds gives two plain phases instead.
+
+It prints /status.json's answer time p50/p95/p99/max and status codes, `roles` ack p50/p99
+quiet and loaded, and Warroom's CPU time per /status.json (5 s of that load alone against 5 s
+idle). Targets: /status.json p99 under 50 ms; the loaded `roles` p99 within 1.2x of the quiet
+one.
 
 Run from the repository root:  python -m bench.status_page [--rate 200] [--seconds 10]
 """
@@ -86,18 +90,66 @@ class Timings:
         }
 
 
-async def open_loop(rate: float, seconds: float, send: Any) -> None:
-    """Call `send(slot)` `rate` times a second for `seconds`, each on schedule, each its own
-    task: a slow answer never delays the next request."""
-    started = time.monotonic()
+async def open_loop(
+    rate: float, seconds: float, send: Any, start: float | None = None, when: Any = None
+) -> None:
+    """Call `send(slot)` `rate` times a second for `seconds` from `start` (now), each on
+    schedule and in its own task, so a slow answer never delays the next request; with
+    `when`, only for the slots it accepts."""
+    started = time.monotonic() if start is None else start
     tasks = []
     for n in range(int(rate * seconds)):
         slot = started + n / rate
+        if when is not None and not when(slot):
+            continue
         delay = slot - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(send(slot)))
     await asyncio.gather(*tasks)
+
+
+async def one_round(
+    bench: Bench, args: argparse.Namespace, loaded_first: bool, status: Timings
+) -> dict[bool, Timings]:
+    """`roles` throughout; /status.json load in every other window. The `roles` timings of
+    the loaded windows and of the quiet ones."""
+    windows = max(1, round(args.seconds / args.window))
+    start = time.monotonic() + 0.1
+
+    def loaded(slot: float) -> bool:
+        return (int((slot - start) // args.window) % 2 == 0) == loaded_first
+
+    roles = {False: Timings(), True: Timings()}
+    await asyncio.gather(
+        open_loop(
+            args.roles_rate,
+            2 * windows * args.window,
+            lambda slot: bench.roles(roles[loaded(slot)], slot),
+            start,
+        ),
+        open_loop(
+            args.rate,
+            2 * windows * args.window,
+            lambda slot: bench.status_json(status, slot),
+            start,
+            when=loaded,
+        ),
+    )
+    return roles
+
+
+async def cpu_per_request(bench: Bench, warroom: Child, rate: float) -> float | None:
+    """Warroom's CPU time per /status.json: 5 s of that load alone, less 5 s idle."""
+    idle_before = warroom.cpu_seconds()
+    await asyncio.sleep(5)
+    idle = warroom.cpu_seconds()
+    timings = Timings()
+    await open_loop(rate, 5, lambda slot: bench.status_json(timings, slot))
+    busy = warroom.cpu_seconds()
+    if idle_before is None or idle is None or busy is None or not timings.seconds:
+        return None
+    return ((busy - idle) - (idle - idle_before)) / len(timings.seconds)
 
 
 class Bench:
@@ -194,9 +246,8 @@ async def run(args: argparse.Namespace, tmp: Path) -> int:
     server_cpus, client_cpus = (cpus[:1], cpus[1:]) if pin else (None, None)
     if client_cpus:
         os.sched_setaffinity(0, set(client_cpus))
-    roles_per_phase = int(args.roles_rate * args.seconds)
     print(
-        f"status page: GET /status.json at {args.rate:g}/s for {args.seconds:g} s beside "
+        f"status page: GET /status.json at {args.rate:g}/s, {args.seconds:g} s per round, beside "
         f"`/incident roles` at {args.roles_rate:g}/s, {args.rounds} rounds; "
         + (
             f"Warroom on CPU {server_cpus}, load + FakeSlack on {client_cpus}"
@@ -208,7 +259,8 @@ async def run(args: argparse.Namespace, tmp: Path) -> int:
     bench: Bench | None = None
     try:
         info_file = tmp / "fake.json"
-        needed = roles_per_phase * 2 * args.rounds + args.warmup + 20
+        per_round = args.roles_rate * 2 * (args.seconds + args.window)
+        needed = int(per_round * args.rounds) + args.warmup + 20
         fake = Child(
             "FakeSlack",
             python_module(
@@ -282,39 +334,25 @@ async def run(args: argparse.Namespace, tmp: Path) -> int:
         status, quiet_roles, loaded_roles = Timings(), Timings(), Timings()
         quiet_rounds: list[float] = []
         loaded_rounds: list[float] = []
-        cpu = {False: 0.0, True: 0.0}  # Warroom's CPU seconds in quiet and loaded phases
         other_load = OtherLoad(children)
         started = time.monotonic()
         for r in range(args.rounds):
-            for loaded in (False, True) if r % 2 == 0 else (True, False):
-                roles = Timings()
-                cpu_before = warroom.cpu_seconds() or 0.0
-                jobs = [
-                    open_loop(
-                        args.roles_rate, args.seconds, lambda slot, t=roles: bench.roles(t, slot)
-                    )
-                ]
-                if loaded:
-                    jobs.append(
-                        open_loop(
-                            args.rate, args.seconds, lambda slot: bench.status_json(status, slot)
-                        )
-                    )
-                await asyncio.gather(*jobs)
-                cpu[loaded] += (warroom.cpu_seconds() or 0.0) - cpu_before
-                await db.wait_quiet(time.monotonic() + 30)
-                (loaded_roles if loaded else quiet_roles).seconds.extend(roles.seconds)
-                (loaded_roles if loaded else quiet_roles).failures.update(roles.failures)
-                (loaded_rounds if loaded else quiet_rounds).append(percentile(roles.seconds, 99))
+            roles = await one_round(bench, args, r % 2 == 0, status)
+            await db.wait_quiet(time.monotonic() + 30)
+            for loaded, into, rounds in (
+                (False, quiet_roles, quiet_rounds),
+                (True, loaded_roles, loaded_rounds),
+            ):
+                into.seconds.extend(roles[loaded].seconds)
+                into.failures.update(roles[loaded].failures)
+                rounds.append(percentile(roles[loaded].seconds, 99))
         wall = time.monotonic() - started
+        noise = other_load.describe()
         report(args, status, quiet_roles, loaded_roles, quiet_rounds, loaded_rounds, wall)
-        extra = (cpu[True] - cpu[False]) / max(len(status.seconds), 1) * 1000
-        phase = args.seconds * args.rounds
-        print(
-            f"Warroom's CPU: {cpu[False] / phase * 100:.0f}% of a CPU quiet, "
-            f"{cpu[True] / phase * 100:.0f}% loaded: {extra:.2f} ms per /status.json"
-        )
-        print(other_load.describe())
+        cost = await cpu_per_request(bench, warroom, args.rate)
+        if cost is not None:
+            print(f"Warroom's CPU time per /status.json: {cost * 1000:.2f} ms")
+        print(noise)
     finally:
         if bench is not None:
             await bench.close()
@@ -371,13 +409,19 @@ def report(
     ):
         for failure, n in timings.failures.most_common(5):
             print(f"  {name} failure ×{n}: {failure}")
-    print(f"{args.rounds} rounds, {wall:.1f} s of wall time")
+    print(
+        f"{args.rounds} rounds of {args.seconds:g} s loaded and {args.seconds:g} s quiet in "
+        f"{args.window:g} s windows, {wall:.1f} s of wall time"
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rate", type=float, default=200.0, help="GET /status.json per second")
-    parser.add_argument("--seconds", type=float, default=10.0, help="length of each phase")
+    parser.add_argument("--seconds", type=float, default=10.0, help="seconds of load per round")
+    parser.add_argument(
+        "--window", type=float, default=1.0, help="seconds of each loaded or quiet window"
+    )
     parser.add_argument("--roles-rate", type=float, default=30.0, help="/incident roles per second")
     parser.add_argument("--rounds", type=int, default=3, help="quiet and loaded phases, alternated")
     parser.add_argument("--warmup", type=int, default=100, help="warm-up /incident roles requests")
@@ -391,6 +435,7 @@ def main() -> int:
     args.rate = max(1.0, min(args.rate, MAX_RATE))
     args.roles_rate = max(1.0, min(args.roles_rate, MAX_RATE))
     args.seconds = max(1.0, min(args.seconds, MAX_SECONDS))
+    args.window = max(0.2, min(args.window, args.seconds))
     args.rounds = max(1, min(args.rounds, 10))
     args.warmup = max(1, min(args.warmup, 1000))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))

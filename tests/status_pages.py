@@ -3,11 +3,14 @@ must never reach the page, and reading the page as a visitor would."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from html.parser import HTMLParser
 from typing import Any
 
 from app.config import WarroomConfig, parse_config
+from app.web.status_routes import RECHECK_AFTER
+from tests.harness import Warroom
 
 # Severity labels no customer template shows: they must not appear on the page.
 SEVERITIES = {
@@ -98,3 +101,13 @@ def visible_text(html: str) -> str:
     parser.feed(html)
     text = re.sub(r"\s+", " ", " ".join(parser.parts)).strip()
     return re.sub(r" ([.,:;])", r"\1", text)  # no space before punctuation after an element
+
+
+async def after_recheck(room: Warroom) -> None:
+    """Once the room's page has looked at the database again (something changed there that
+    this process was not told about: another replica published, or the day moved on)."""
+    cache = room.app.status_cache
+    assert cache is not None
+    await asyncio.sleep(RECHECK_AFTER)
+    await room.http.get("/status")  # a request after the interval starts the check
+    await cache.settled()

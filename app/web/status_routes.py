@@ -8,10 +8,12 @@ once per change and served from memory, with an ETag (a conditional request gets
 
 Freshness across replicas: the cache is checked against the database's version (the newest
 status post and the page's day: one indexed query) at most once every RECHECK_AFTER seconds.
-On the replica that published, the commit also marks the cache stale at once. So a visitor
-sees a publication immediately on that replica, and within a second on any other; under any
-load, the database is asked at most once a second per replica, and rendering happens once
-per change.
+While requests keep coming, that check runs beside them (they are served what the cache has
+meanwhile); after a quiet spell of more than two intervals, the request waits for it. On the
+replica that published, the commit marks the cache stale and the next request waits for the
+new page. So a visitor sees a publication at once on that replica and within two seconds on
+any other; under any load the database is asked at most once a second per replica, no request
+waits for it, and rendering happens once per change.
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ class StatusPageCache:
         self._cached: Cached | None = None
         self._stale = False
         self._lock = asyncio.Lock()
+        self._rechecking: asyncio.Task[None] | None = None
 
     def invalidate(self) -> None:
         """Something was published: the next request looks at the database. Called from
@@ -82,13 +85,33 @@ class StatusPageCache:
 
     async def current(self) -> Cached:
         cached = self._cached
-        if cached is not None and self._fresh(cached):
-            return cached
+        if cached is not None and not self._stale:
+            age = self._monotonic() - cached.checked
+            if age < self.recheck_after:
+                return cached
+            if age < 2 * self.recheck_after:  # a busy page: checked beside the requests
+                self._recheck_soon()
+                return cached
         async with self._lock:  # one request looks; those waiting take what it found
             cached = self._cached
             if cached is not None and self._fresh(cached):
                 return cached
             return await self._refresh(cached)
+
+    async def settled(self) -> None:
+        """Once a check running beside the requests is over (for tests)."""
+        if self._rechecking is not None:
+            await self._rechecking
+
+    def _recheck_soon(self) -> None:
+        if self._rechecking is None or self._rechecking.done():
+            self._rechecking = asyncio.create_task(self._recheck())
+
+    async def _recheck(self) -> None:
+        async with self._lock:
+            cached = self._cached
+            if cached is not None and not self._fresh(cached):
+                await self._refresh(cached)  # with a page to fall back on, it never raises
 
     def _fresh(self, cached: Cached) -> bool:
         return not self._stale and self._monotonic() - cached.checked < self.recheck_after
@@ -101,12 +124,12 @@ class StatusPageCache:
                 cached.checked = started
                 return cached
             version, rendered = await asyncio.to_thread(self._load)
-        except Exception:
+        except Exception as exc:
             if cached is None:
                 raise
             # The database did not answer: the last page is better than none. Asked again
             # after the usual interval.
-            log.warning("status page not refreshed; serving the last one", exc_info=True)
+            log.warning("status page not refreshed (%s); serving the last one", exc)
             cached.checked = started
             return cached
         self._cached = Cached(version, rendered, _etags(rendered), started)

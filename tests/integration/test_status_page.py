@@ -3,7 +3,6 @@ to audiences and resolve; a visitor reads GET /status, /status.json and /status.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from collections.abc import AsyncIterator
@@ -14,10 +13,15 @@ import httpx
 import pytest
 
 from app.persistence.tables import StatusPost
-from app.web.status_routes import RECHECK_AFTER
 from tests.fakes.slack_api import FakeSlack
 from tests.harness import Warroom
-from tests.status_pages import INTERNAL_TITLE, internal_words, status_config, visible_text
+from tests.status_pages import (
+    INTERNAL_TITLE,
+    after_recheck,
+    internal_words,
+    status_config,
+    visible_text,
+)
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 CUSTOMER_WORDS = "Card payments <script>alert(1)</script> & refunds are delayed"
@@ -257,7 +261,7 @@ async def test_the_history_shows_ninety_days(room: Warroom) -> None:
     ]
 
     room.clock.advance(timedelta(days=60))  # the first one is now 100 days old
-    await asyncio.sleep(RECHECK_AFTER)  # nothing was published: the day is checked this often
+    await after_recheck(room)  # nothing was published: the day is checked every second
     text = visible_text((await show(room)).text)
     assert "The old one" not in text and "The recent one" in text
     days = re.findall(

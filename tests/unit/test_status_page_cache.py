@@ -65,11 +65,17 @@ async def test_another_replicas_publication_is_seen_after_the_interval(
     await cache.current()
     db.newest = 2  # published elsewhere
     assert (await cache.current()).rendered.html == b"page 1"
-    clock.now += 1.0
+    clock.now += 1.0  # requests keep coming: this one is not kept waiting for the check
+    assert (await cache.current()).rendered.html == b"page 1"
+    await cache.settled()
     assert (await cache.current()).rendered.html == b"page 2"
     clock.now += 1.0
     await cache.current()
+    await cache.settled()
     assert (db.versions, db.loads) == (2, 2)  # unchanged version: asked, not rendered again
+    db.newest = 3
+    clock.now += 2.0  # after a quiet spell the request waits for the check
+    assert (await cache.current()).rendered.html == b"page 3"
 
 
 async def test_a_local_publication_is_seen_at_once(
@@ -94,6 +100,9 @@ async def test_the_last_page_outlives_the_database(
     db.down, db.newest = True, 2
     clock.now += 5
     assert (await cache.current()).rendered.html == b"page 1"
+    clock.now += 1.5
+    assert (await cache.current()).rendered.html == b"page 1"
+    await cache.settled()
     versions = db.versions
     await cache.current()
     assert db.versions == versions  # not asked again until the interval has passed
