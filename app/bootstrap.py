@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from starlette.routing import BaseRoute
 
     from app.web.alert_routes import AlertEdge
+    from app.web.status_routes import StatusPageCache
 
 
 @dataclass
@@ -73,6 +74,8 @@ class Runtime:
     # Where the alert webhooks hand their alerts (app/web/alert_routes.py): the intake, which
     # may raise AlertsNotTaken. None: the routes answer 503 "alert intake not running".
     receive_alerts: Callable[[list[Alert]], Awaitable[None]] | None = None
+    # The public status page's rendered forms; None: `status_page: null`, its routes are off.
+    status_cache: StatusPageCache | None = None
 
     async def start(self) -> None:
         # One HTTP session for every Slack call: connections are reused, not opened per call.
@@ -107,12 +110,21 @@ class Runtime:
         )
 
     def web_routes(self, edge: AlertEdge | None = None) -> list[BaseRoute]:
-        """The routes that are not Slack's (/healthz aside): the alert webhooks, /metrics."""
+        """The routes that are not Slack's (/healthz aside): the alert webhooks, /metrics and
+        the status page."""
         from app.web.alert_routes import alert_routes
         from app.web.metrics_route import metrics_route
 
         metrics = metrics_route(self.health.exposition, self.settings.warroom_metrics_token)
-        return [*alert_routes(edge or self.alert_edge()), metrics]
+        return [*alert_routes(edge or self.alert_edge()), metrics, *self.status_routes()]
+
+    def status_routes(self) -> list[BaseRoute]:
+        from app.web.status_routes import status_routes
+
+        page = self.config.status_page
+        if self.status_cache is None or page is None:
+            return []
+        return status_routes(self.status_cache, page)
 
     def socket_mode_ack(self, seconds: float) -> None:
         self.health.ack("socket_mode", seconds)
@@ -179,7 +191,19 @@ def build_runtime(
         settings, config, ctx.db, ctx, deps, client, bolt_app, scheduler, gateway, health
     )
     runtime.receive_alerts = alert_receiver(deps)
+    runtime.status_cache = _status_cache(ctx)
     return runtime
+
+
+def _status_cache(ctx: ServiceContext) -> StatusPageCache | None:
+    """The status page's cache, told by every commit that published to customers."""
+    from app.web.status_routes import page_cache
+
+    if ctx.config.status_page is None:
+        return None
+    cache = page_cache(ctx, ctx.config.status_page)
+    ctx.status_changed = cache.invalidate
+    return cache
 
 
 def system_label(config: WarroomConfig) -> str:

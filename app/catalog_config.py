@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from app.domain.catalog import (
     KINDS,
     TIERS,
     BusinessFunction,
     Catalog,
+    PublicFace,
     RegistryLink,
     System,
     find_cycle,
@@ -41,12 +42,41 @@ def _owner_ids(value: list[str]) -> list[str]:
 
 
 Owners = Annotated[list[str], AfterValidator(_owner_ids)]
+MAX_PUBLIC_NAME = 100
+MAX_PUBLIC_DESCRIPTION = 500
+
+
+class PublicConfig(_Strict):
+    """`public: {name: "Payments API"}`: shown on the status page as a component, under this
+    name (never the catalog key). Entries sharing a name are one component."""
+
+    name: str
+    description: str = ""
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        value = value.strip()
+        if not value or "\n" in value or len(value) > MAX_PUBLIC_NAME:
+            raise ValueError(f"must be one line of 1 to {MAX_PUBLIC_NAME} characters")
+        return value
+
+    @field_validator("description")
+    @classmethod
+    def _description(cls, value: str) -> str:
+        if len(value.strip()) > MAX_PUBLIC_DESCRIPTION:
+            raise ValueError(f"keep it under {MAX_PUBLIC_DESCRIPTION} characters")
+        return value.strip()
+
+    def face(self) -> PublicFace:
+        return PublicFace(self.name, self.description)
 
 
 class BusinessFunctionConfig(_Strict):
     name: str
     owners: Owners = Field(default_factory=list)
     role: str | None = None  # given to its owner in an incident that affects it, when free
+    public: PublicConfig | None = None  # a component of the status page
 
 
 class RegistryConfig(_Strict):
@@ -64,6 +94,7 @@ class SystemConfig(_Strict):
     registry: RegistryConfig | None = None
     playbook: str | None = None
     links: dict[str, str] = Field(default_factory=dict)
+    public: PublicConfig | None = None  # a component of the status page
 
 
 def check_catalog(raw: dict[str, Any], roles: set[str]) -> list[str]:
@@ -141,7 +172,9 @@ def build_catalog(
     return Catalog(
         {key: _system(key, s) for key, s in systems.items()},
         {
-            key: BusinessFunction(key, f.name, tuple(f.owners), f.role)
+            key: BusinessFunction(
+                key, f.name, tuple(f.owners), f.role, f.public.face() if f.public else None
+            )
             for key, f in functions.items()
         },
     )
@@ -160,6 +193,7 @@ def _system(key: str, s: SystemConfig) -> System:
         registry=registry,
         playbook=s.playbook,
         links=tuple(s.links.items()),
+        public=s.public.face() if s.public else None,
     )
 
 

@@ -44,6 +44,7 @@ from app.domain.roles import BUILTIN_ROLES, CORE_ROLES, Role, RoleCatalog
 from app.domain.severity import Severity, SeverityScale
 from app.postmortem_config import PostmortemConfig
 from app.regulatory_clocks_config import ClockConfig, clock_catalog, clock_problems, merge_clocks
+from app.status_page_config import StatusPageConfig
 
 
 def _shipped(folder: str) -> Path:
@@ -293,6 +294,8 @@ class WarroomConfig(_Strict):
     postmortem: PostmortemConfig = Field(default_factory=PostmortemConfig)  # due, exemptions
     # An update still counts as on schedule when it went out this long after it was due.
     updates_grace: Duration = timedelta(minutes=5)
+    # The public status page (GET /status); `status_page: null` turns it off.
+    status_page: StatusPageConfig | None = Field(default_factory=StatusPageConfig)
     # Validated even when absent, so the defaults go through the same merge and checks.
     audiences: Annotated[dict[str, AudienceConfig], BeforeValidator(_merge_audiences)] = Field(
         default_factory=dict, validate_default=True
@@ -421,6 +424,35 @@ class WarroomConfig(_Strict):
 
     def clock_catalog(self) -> ClockCatalog:
         return clock_catalog(self.regulatory_clocks)
+
+    def _status_page_audience(self) -> WarroomConfig:
+        """An audience named under status_page must be one whose words may be public. Left at
+        its default (customer), a configuration without such an audience just has a page
+        with nothing published on it."""
+        page = self.status_page
+        if page is None or "audience" not in page.model_fields_set:
+            return self
+        audience = self.audiences.get(page.audience)
+        if audience is None:
+            names = ", ".join(self.audiences)
+            raise ValueError(
+                f"status_page.audience: {page.audience!r} is not an audience ({names})"
+            )
+        if audience.channel == INCIDENT_CHANNEL:
+            raise ValueError(
+                f"status_page.audience: {page.audience!r} is heard in the incident channel, "
+                "where responders talk; name the audience your customers hear"
+            )
+        return self
+
+    def status_page_audience(self) -> str | None:
+        """The audience whose published words the status page shows; None: no page, or no
+        such audience (the page then shows only its components)."""
+        page = self.status_page
+        audience = self.audiences.get(page.audience) if page else None
+        if page is None or audience is None or audience.channel == INCIDENT_CHANNEL:
+            return None
+        return page.audience
 
     def alert_rules(self) -> RuleBook:
         """The alert rules, regular expressions compiled: build once, ask for every alert."""

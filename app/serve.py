@@ -103,6 +103,7 @@ async def _serve_http(runtime: Runtime, host: str, port: int, stop: asyncio.Even
     )
     _say_which_routes_answer(runtime)
     _say_where_email_goes(runtime)
+    _say_status_page(runtime)
     await serve_http(asgi, host, port, stop)
 
 
@@ -136,6 +137,7 @@ async def _serve_web(runtime: Runtime, host: str, port: int, stop: asyncio.Event
 
     log.info("serving /alerts/…, GET /metrics and /healthz on %s:%s", host, port)
     _say_which_routes_answer(runtime)
+    _say_status_page(runtime)
     try:
         await serve_http(web_asgi(runtime.healthy, runtime.web_routes()), host, port, stop)
     finally:
@@ -155,3 +157,10 @@ def _say_which_routes_answer(runtime: Runtime) -> None:
         log.info("alert webhooks off (they answer 404): WARROOM_ALERTS_TOKEN is unset")
     if not runtime.settings.warroom_metrics_token:
         log.info("GET /metrics is open: WARROOM_METRICS_TOKEN is unset")
+
+
+def _say_status_page(runtime: Runtime) -> None:
+    if runtime.config.status_page is None:
+        log.info("status page off (404): status_page is null in the configuration")
+    else:
+        log.info("public status page: GET /status, /status.json, /status.atom")

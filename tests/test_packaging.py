@@ -70,3 +70,5 @@ def test_an_installed_wheel_finds_the_shipped_templates_and_playbooks(tmp_path: 
     assert listed.returncode == 0 and "model-drift" in listed.stdout, listed.stderr
     templates = app("-m", "app", "templates", "check")
     assert templates.returncode == 0, templates.stderr
+    page = app("-c", "from app.rendering.status_page import _template; print(_template().name)")
+    assert page.stdout.strip() == "status_page.html.j2", page.stderr  # the status page's HTML

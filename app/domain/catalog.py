@@ -39,6 +39,14 @@ class RegistryLink:
 
 
 @dataclass(frozen=True)
+class PublicFace:
+    """How a system or business function appears on the public status page."""
+
+    name: str  # "Payments API"
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class System:
     key: str
     kind: str
@@ -50,6 +58,7 @@ class System:
     registry: RegistryLink | None = None
     playbook: str | None = None
     links: tuple[tuple[str, str], ...] = ()  # (label, URL)
+    public: PublicFace | None = None  # shown on the status page as a component
 
 
 @dataclass(frozen=True)
@@ -58,6 +67,7 @@ class BusinessFunction:
     name: str  # in business words: "Fraud & risk"
     owners: tuple[str, ...] = ()
     role: str | None = None  # the incident role its owner is given, e.g. risk-owner
+    public: PublicFace | None = None  # shown on the status page as a component
 
 
 @dataclass(frozen=True)

@@ -591,3 +591,23 @@ class RegulatoryClock(SQLModel, table=True):
     unflagged_by: str | None = None
     unflagged_at: datetime | None = _time(nullable=True)
     unflag_reason: str = ""
+
+
+class StatusPost(SQLModel, table=True):
+    """Words published to the status page's audience (customers), exactly as sent, with the
+    incident's public state at that moment: the status page is built from these alone.
+    Never pruned: the page shows 90 days, and an audit may ask what customers were told."""
+
+    __tablename__ = "status_posts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incidents.id", index=True)
+    public_id: str  # the incident's id on the page (random, the same for each of its posts)
+    at: datetime = _time(index=True)
+    kind: str  # update | resolution
+    status: str  # investigating | identified | monitoring | resolved (Statuspage's words)
+    impact: str  # none | minor | major | critical, from the severity's rank
+    text: str  # the rendered words, as posted to the audience's channel (Slack mrkdwn)
+    # Catalog entries in the blast radius then (system:<key>, function:<key>): the components
+    # shown affected are those of them marked public.
+    affects: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

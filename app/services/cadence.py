@@ -26,7 +26,7 @@ from app.domain.status import Status
 from app.persistence.tables import AudienceClock, Incident, StatusUpdate
 from app.rendering.context import person, slack_date
 from app.rendering.templates import Markup
-from app.services import emails, faults
+from app.services import emails, faults, status_posts
 from app.services.compose import Composed, Composer, Narrative, last_narrative
 from app.services.context import BOT_ACTOR, ServiceContext, Unit
 from app.services.lookup import current_holders
@@ -264,7 +264,15 @@ class _Tick:
             return False
         update = self._update_row()
         due = UpdateDue(row.due_at, automatic=True) if row.due_at else None
-        deliver(self.unit, self.incident, composed, automatic=True, update_id=update.id, due=due)
+        deliver(
+            self.ctx,
+            self.unit,
+            self.incident,
+            composed,
+            automatic=True,
+            update_id=update.id,
+            due=due,
+        )
         update.audiences = [*update.audiences, audience.key]  # reassigned: JSON is tracked so
         update.due = {**update.due, **due_record({audience.key: row.due_at})}
         self.unit.session.add(update)
@@ -340,6 +348,7 @@ class _Tick:
 
 
 def deliver(
+    ctx: ServiceContext,
     unit: Unit,
     incident: Incident,
     composed: Composed,
@@ -352,7 +361,8 @@ def deliver(
     automatic update still waiting there for this incident and audience is stale once this one
     is written, and is dropped; a person's update is never dropped. Audiences asked for
     feedback get the "Was this useful?" buttons, about this update. `due`: when it was due (its
-    lateness is measured once it reaches Slack)."""
+    lateness is measured once it reaches Slack). Words to customers also go on the status
+    page."""
     assert incident.id is not None and composed.text is not None
     audience = composed.audience
     key = f"update:{incident.id}:{audience.key}"
@@ -370,6 +380,7 @@ def deliver(
             due=due,
         )
     emails.send(unit, incident.id, composed, supersede_key=key if automatic else None)
+    status_posts.record(ctx, unit, incident, composed)
 
 
 def hold_back(unit: Unit, composer: Composer, incident: Incident, composed: Composed) -> None:

@@ -56,7 +56,7 @@ def resolution_notices(
             resolver_speaks=words,
         )
         if composed.sendable:
-            cadence.deliver(unit, incident, composed, automatic=False, update_id=None)
+            cadence.deliver(ctx, unit, incident, composed, automatic=False, update_id=None)
         else:
             cadence.hold_back(unit, composer, incident, composed)
     if withheld:

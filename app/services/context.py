@@ -69,6 +69,8 @@ class ServiceContext:
     memo: dict[str, Any] = field(default_factory=dict)  # slow-moving numbers kept a while
     drills: dict[str, Scenario] = field(default_factory=dict)  # scenarios by name (file stem)
     health: Health = field(default_factory=NoHealth)  # what happens, for /metrics
+    # Customers were told something (a status post committed): the status page's cache goes.
+    status_changed: Callable[[], None] = field(default=lambda: None)
 
     def __post_init__(self) -> None:
         self.severities: SeverityScale = self.config.severity_scale()
@@ -104,6 +106,8 @@ class ServiceContext:
             yield unit
         if unit.said:
             self.wake()
+        for committed in unit.on_commit:
+            committed()
 
 
 class Unit:
@@ -113,6 +117,7 @@ class Unit:
         self.session = session
         self.now = now
         self.said = 0
+        self.on_commit: list[Callable[[], None]] = []  # run once the transaction committed
 
     def say(
         self,

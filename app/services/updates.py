@@ -151,7 +151,7 @@ def _publish(
             was_due = due[audience.key] = _clock_restarts(ctx, unit, incident, audience)
             late = UpdateDue(was_due, automatic=False) if was_due else None
             cadence.deliver(
-                unit, incident, composed, automatic=False, update_id=update.id, due=late
+                ctx, unit, incident, composed, automatic=False, update_id=update.id, due=late
             )
             sent.append(audience)
         else:
