@@ -425,6 +425,7 @@ class WarroomConfig(_Strict):
     def clock_catalog(self) -> ClockCatalog:
         return clock_catalog(self.regulatory_clocks)
 
+    @model_validator(mode="after")
     def _status_page_audience(self) -> WarroomConfig:
         """An audience named under status_page must be one whose words may be public. Left at
         its default (customer), a configuration without such an audience just has a page
