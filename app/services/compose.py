@@ -150,7 +150,7 @@ class Composer:
 
     def clocks(self, now: datetime) -> list[ClockView]:
         """Regulatory clocks running (with the time left) or notified, for this moment."""
-        return regulatory_clocks.views_of(self.session, self.incident.id or 0, now)
+        return regulatory_clocks.clock_views(self.session, self.incident.id or 0, now)
 
     def update_view(self, narrative: Narrative, author: str, now: datetime) -> UpdateView:
         return UpdateView(

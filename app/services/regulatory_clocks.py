@@ -1,6 +1,6 @@
 """Regulatory clocks in an incident: flagged (from the moment of awareness), listed, stopped by
 the authority's notification or unflagged with a reason. The reminders are in
-clock_reminders.py; other parts read the clocks through `clocks_of` and `views_of`.
+clock_reminders.py; other parts read the clocks through `clocks_of` and `clock_views`.
 
 Who may do what: anyone in the incident channel may flag a clock (like declaring, starting the
 clock early is never the mistake to fear); recording the notification or unflagging belongs to
@@ -149,7 +149,7 @@ def clocks_of(session: Session, incident_id: int) -> list[RegulatoryClock]:
     )
 
 
-def views_of(session: Session, incident_id: int, now: datetime) -> list[ClockView]:
+def clock_views(session: Session, incident_id: int, now: datetime) -> list[ClockView]:
     """What updates and the summary show: clocks running (soonest due first), then notified."""
     shown = [c for c in clocks_of(session, incident_id) if c.status != UNFLAGGED]
     shown.sort(key=lambda c: (c.status != RUNNING, c.due_at))
