@@ -371,6 +371,9 @@ def _postmortem(args: argparse.Namespace) -> int:
     return 0
 
 
+NOT_CURRENT = "warroom: the database is behind this version of Warroom: run `warroom db upgrade`"
+
+
 def _report(args: argparse.Namespace) -> int:
     """The numbers of every incident declared in the period (drills apart)."""
     from datetime import timedelta
@@ -378,6 +381,7 @@ def _report(args: argparse.Namespace) -> int:
     from app.clock import SystemClock
     from app.domain.durations import parse_duration
     from app.persistence.engine import Database, make_engine
+    from app.persistence.migrate import is_current
     from app.report_output import FORMATS
     from app.services.context import ServiceContext
     from app.services.report import period_report
@@ -391,6 +395,9 @@ def _report(args: argparse.Namespace) -> int:
     config = load_config(settings.config_path())
     engine = make_engine(settings.warroom_database_url)
     try:
+        if not is_current(engine):
+            print(NOT_CURRENT, file=sys.stderr)
+            return 1
         ctx = ServiceContext(Database(engine), config, SystemClock(), settings.templates_dir)
         written = FORMATS[args.format](period_report(ctx, period))
     finally:

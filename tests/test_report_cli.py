@@ -234,3 +234,18 @@ def test_html_report_is_one_file_with_inline_charts_and_nothing_fetched(
     bars = re.findall(r"<title>(\d{4}-\d\d-\d\d) (sev\d): (\d+)</title>", page)
     assert sorted((s, int(n)) for _, s, n in bars) == [("sev1", 1), ("sev2", 1)]
     assert "Fraud &amp; risk" in page
+
+
+def test_a_database_behind_this_version_is_named_not_a_traceback(
+    seeded: dict[str, str],
+) -> None:
+    engine = make_engine(seeded["WARROOM_DATABASE_URL"])
+    with engine.begin() as connection:  # as if the newest migration had not run yet
+        connection.exec_driver_sql("DROP TABLE status_posts")
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0022'")
+    engine.dispose()
+    behind = run("report", env=seeded)
+    assert behind.returncode == 1 and "Traceback" not in behind.stderr
+    assert "run `warroom db upgrade`" in behind.stderr
+    assert run("db", "upgrade", env=seeded).returncode == 0
+    assert run("report", env=seeded).returncode == 0
