@@ -32,6 +32,7 @@ from app.catalog_config import (
     catalog_problems,
     merge_catalog_file,
 )
+from app.config_merge import over_defaults
 from app.domain.action_items import default_due
 from app.domain.alert_rules import RuleBook
 from app.domain.audiences import INCIDENT_CHANNEL, Audience, AudienceList, EmailRoute
@@ -219,20 +220,7 @@ DEFAULT_AUDIENCES: dict[str, dict[str, Any]] = {
 
 
 def _merge_audiences(value: Any) -> Any:
-    """Keys given in the file override the defaults field by field; `name: null` removes one."""
-    if value is None:
-        return DEFAULT_AUDIENCES
-    if not isinstance(value, dict):
-        return value
-    merged: dict[str, Any] = {k: dict(v) for k, v in DEFAULT_AUDIENCES.items()}
-    for key, given in value.items():
-        if given is None:
-            merged.pop(key, None)
-        elif isinstance(given, dict):
-            merged[key] = {**merged.get(key, {}), **given}
-        else:
-            merged[key] = given
-    return merged
+    return over_defaults(value, DEFAULT_AUDIENCES)
 
 
 class RoleConfig(_Strict):

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, field_validator
 
+from app.config_merge import over_defaults
 from app.domain.durations import parse_duration
 from app.domain.regulatory_clocks import BUILTIN_CLOCKS, COMPLIANCE, ClockCatalog, ClockKind
 
@@ -54,20 +55,7 @@ DEFAULT_CLOCKS: dict[str, dict[str, Any]] = {
 
 
 def merge_clocks(value: Any) -> Any:
-    """Keys given in the file override the defaults field by field; `name: null` removes one."""
-    if value is None:
-        return DEFAULT_CLOCKS
-    if not isinstance(value, dict):
-        return value
-    merged: dict[str, Any] = {k: dict(v) for k, v in DEFAULT_CLOCKS.items()}
-    for key, given in value.items():
-        if given is None:
-            merged.pop(key, None)
-        elif isinstance(given, dict):
-            merged[key] = {**merged.get(key, {}), **given}
-        else:
-            merged[key] = given
-    return merged
+    return over_defaults(value, DEFAULT_CLOCKS)
 
 
 def clock_problems(clocks: dict[str, ClockConfig], roles: set[str]) -> list[str]:
