@@ -10,7 +10,7 @@ import re
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import (
@@ -32,6 +32,7 @@ from app.catalog_config import (
     catalog_problems,
     merge_catalog_file,
 )
+from app.config_checks import time_zone
 from app.config_merge import over_defaults
 from app.domain.action_items import default_due
 from app.domain.alert_rules import RuleBook
@@ -103,11 +104,7 @@ class DigestConfig(_Strict):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not a time zone; write it like Europe/London") from None
-        return value
+        return time_zone(value)
 
     def local_time(self) -> time:
         hours, minutes = self.at.split(":")

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import re
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, field_validator
+
+from app.config_checks import time_zone
 
 MAX_TITLE = 100
 MAX_URL = 2000
@@ -54,11 +56,7 @@ class StatusPageConfig(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not a time zone; write it like Europe/London") from None
-        return value
+        return time_zone(value)
 
     @field_validator("language")
     @classmethod
