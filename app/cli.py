@@ -378,10 +378,11 @@ def _report(args: argparse.Namespace) -> int:
     """The numbers of every incident declared in the period (drills apart)."""
     from datetime import timedelta
 
+    from sqlalchemy.exc import DBAPIError
+
     from app.clock import SystemClock
     from app.domain.durations import parse_duration
     from app.persistence.engine import Database, make_engine
-    from app.persistence.migrate import is_current
     from app.report_output import FORMATS
     from app.services.context import ServiceContext
     from app.services.report import period_report
@@ -395,11 +396,16 @@ def _report(args: argparse.Namespace) -> int:
     config = load_config(settings.config_path())
     engine = make_engine(settings.warroom_database_url)
     try:
-        if not is_current(engine):
+        ctx = ServiceContext(Database(engine), config, SystemClock(), settings.templates_dir)
+        try:
+            written = FORMATS[args.format](period_report(ctx, period))
+        except DBAPIError:
+            from app.persistence.migrate import is_current  # Alembic: loaded only when needed
+
+            if is_current(engine):
+                raise
             print(NOT_CURRENT, file=sys.stderr)
             return 1
-        ctx = ServiceContext(Database(engine), config, SystemClock(), settings.templates_dir)
-        written = FORMATS[args.format](period_report(ctx, period))
     finally:
         engine.dispose()
     if args.out:
