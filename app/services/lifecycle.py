@@ -17,6 +17,7 @@ from app.services import (
     gates,
     playbooks,
     postmortem_followup,
+    regulatory_clocks,
 )
 from app.services import outbox_messages as said
 from app.services.context import ServiceContext, Unit
@@ -102,6 +103,7 @@ def resolve(
         if incident.drill:
             drills.on_resolve(ctx, unit, incident)
         postmortem_followup.on_resolved(ctx, unit, incident)
+        regulatory_clocks.on_resolved(ctx, unit, incident)
         return Changed(incident.ref, before.value, Status.RESOLVED.value)
 
 

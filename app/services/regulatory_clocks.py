@@ -135,6 +135,31 @@ def listed(ctx: ServiceContext, channel_id: str) -> Listed:
         )
 
 
+def on_resolved(ctx: ServiceContext, unit: Unit, incident: Incident) -> None:
+    """Resolving fixes the service, not the legal duty: each clock still running is named in
+    the channel, with its deadline and the holder of its role, so nobody reads "resolved" as
+    "done"."""
+    assert incident.id is not None
+    running = [c for c in clocks_of(unit.session, incident.id) if c.status == RUNNING]
+    if not running:
+        return
+    holders = current_holders(unit.session, incident.id)
+    lines = []
+    for c in running:
+        holder = holders.get(c.notify_role) or holders.get(COMMANDER)
+        who = f" ({mention(holder)})" if holder else ""
+        lines.append(
+            f"• *{escape(c.label)}*{who}: notify the authority by {slack_date(c.due_at)} "
+            f"(*{rules.time_left(c.due_at, unit.now)}*), then `/incident notified {c.clock} "
+            "<reference>`"
+        )
+    unit.post_text(
+        incident.id,
+        ":alarm_clock: Resolving does not stop the regulatory clocks still running:\n"
+        + "\n".join(lines),
+    )
+
+
 # --- reading, for other parts (updates, the summary, the post-mortem) ------------------------
 
 

@@ -295,3 +295,27 @@ async def test_help_lists_the_clock_commands(warroom: Warroom) -> None:
     for usage in ("flag <clock>", "notified <clock> <reference>", "unflag <clock> <reason>"):
         assert usage in answer
     assert "`/incident clocks`" in answer
+
+
+async def test_resolving_names_the_clocks_still_running_and_not_the_stopped_ones(
+    warroom: Warroom,
+) -> None:
+    p = warroom.people
+    channel = await war_room(warroom, compliance=p.dana)
+    await typed(warroom, "flag personal-data", channel)
+    await typed(warroom, "flag ai-act-serious", channel)
+    await typed(warroom, "notified ai-act-serious MSA-7", channel, user=p.dana)
+    await warroom.tick(10 * HOUR)
+    await typed(warroom, "resolve Rolled the chatbot back to v12", channel)
+
+    [told] = in_channel(warroom, channel, "Resolving does not stop")
+    assert f"*GDPR Art. 33* (<@{p.dana}>)" in told and "/incident notified personal-data" in told
+    assert "*62h left*" in told or "*61h left*" in told  # the fake clock may run a little ahead
+    assert "AI Act" not in told  # notified: that clock is done
+    assert [c.status for c in clocks(warroom)] == ["running", "notified"]
+
+
+async def test_resolving_says_nothing_of_clocks_when_none_is_running(warroom: Warroom) -> None:
+    channel = await war_room(warroom)
+    await typed(warroom, "resolve Nothing personal leaked after all", channel)
+    assert in_channel(warroom, channel, "Resolving does not stop") == []
