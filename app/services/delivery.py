@@ -371,8 +371,8 @@ def mark_retry(
     now = ctx.clock.now()
     if now - work.created_at > _lifetime(work):
         return mark_dead(ctx, work, f"gave up after {work.attempts} attempts: {error}")
-    with ctx.db.transaction() as session:
-        row = session.get(OutboxMessage, work.id)
+    with ctx.unit() as unit:
+        row = unit.session.get(OutboxMessage, work.id)
         if not _still_ours(row, work):
             return None
         assert row is not None
@@ -382,7 +382,9 @@ def mark_retry(
         row.last_error = redact(error)[:500]
         if landed is False:
             row.maybe_sent = work.maybe_sent
-        session.add(row)
+        if row.op == Op.EMAIL.value:
+            emails.tell_if_slow(unit, row, error)  # people, not only Slack, wait for it
+        unit.session.add(row)
     return RETRIED
 
 

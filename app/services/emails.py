@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import timedelta
 
 from app.domain.roles import COMMANDER, COMMS
 from app.domain.text import escape, mention
@@ -16,6 +17,8 @@ from app.services.context import Unit
 from app.services.lookup import current_holders
 
 log = logging.getLogger(__name__)
+
+STILL_RETRYING = timedelta(minutes=10)  # an update that late is one customers notice
 
 
 def send(
@@ -55,6 +58,24 @@ def tell_not_sent(unit: Unit, row: OutboxMessage, error: str) -> None:
         f"`{escape(error)}`.{elsewhere} Check `audiences.{email.audience}.email` in the "
         "configuration and the mail server (WARROOM_SMTP_URL), and send it by hand if it "
         "matters now.",
+    )
+
+
+def tell_if_slow(unit: Unit, row: OutboxMessage, error: str) -> None:
+    """An email still not accepted STILL_RETRYING after it was written: comms hears it once,
+    while it is being retried (for up to a day), so nobody believes customers were told."""
+    email = _email(row)
+    slow = unit.now - row.created_at >= STILL_RETRYING
+    if email is None or row.incident_id is None or not slow or "told_slow" in row.progress:
+        return
+    row.progress = {**row.progress, "told_slow": {"at": unit.now.isoformat()}}
+    minutes = int((unit.now - row.created_at).total_seconds() // 60)
+    _tell(
+        unit,
+        row.incident_id,
+        f"the {_title(email)} update has *not been emailed yet* to {_addresses(email.to)} "
+        f"({minutes} minutes so far): `{escape(error)}`. Warroom keeps retrying for up to a "
+        "day; check the mail server (WARROOM_SMTP_URL), and send it by hand if it matters now.",
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -92,6 +93,7 @@ async def test_a_server_that_refuses_the_first_attempt_gets_the_update_exactly_o
     assert (row.status, row.attempts) == ("sent", 2)
     assert row.progress["message_id"]["id"] == mail.message_id  # recorded before attempt 1
     assert f"What this means for you: {IMPACT}" in mail.part("plain")
+    assert not [t for t in room.texts(channel) if "not been emailed yet" in t]  # quick retry
 
 
 async def test_a_permanent_refusal_is_told_to_comms_in_the_incident_channel(
@@ -245,3 +247,25 @@ async def test_a_crash_before_sending_keeps_the_recorded_message_id(
     [mail] = await mail_server.wait_for(1)
     assert mail.message_id == recorded
     assert email_rows(room)[0].status == "sent"
+
+
+async def test_an_email_still_not_accepted_after_ten_minutes_is_told_to_comms_once(
+    room: Warroom, mail_server: MailServer
+) -> None:
+    # Backing off 1 s, 2 s, 4 s … 5 min, the 11th attempt comes about 13 minutes in.
+    mail_server.handler.data_replies = ["451 4.7.1 Greylisted, try again later"] * 12
+    channel = await declare(room)
+    await room.command(f"assign comms <@{room.people.bob}>", channel=channel)
+    await room.settle()
+    published = room.clock.now()
+    await publish_to(room, channel, "customer")  # settling runs the backoff on the fake clock
+
+    [mail] = await mail_server.wait_for(1)
+    [row] = email_rows(room)
+    assert (row.status, row.attempts) == ("sent", 13)
+    assert mail.message_id == row.progress["message_id"]["id"]
+    told_at = datetime.fromisoformat(row.progress["told_slow"]["at"])
+    assert timedelta(minutes=10) <= told_at - published < timedelta(minutes=15)
+    [notice] = [t for t in room.texts(channel) if "not been emailed yet" in t]  # once
+    assert f"<@{room.people.bob}>" in notice and "451 4.7.1 Greylisted" in notice
+    assert "keeps retrying for up to a day" in notice
