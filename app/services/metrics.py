@@ -64,7 +64,7 @@ def incident_numbers(
     if session is None:
         with ctx.db.read() as own:
             return incident_numbers(ctx, incident_id, own)
-    found = _numbers(ctx, session, select(Incident.id).where(Incident.id == incident_id))
+    found = _counted(ctx, session, select(Incident.id).where(Incident.id == incident_id)).numbers
     if not found:
         raise NotFound(f"There is no INC-{incident_id}.")
     return found[0]
@@ -72,7 +72,7 @@ def incident_numbers(
 
 def numbers_since(ctx: ServiceContext, session: Session, since: datetime) -> list[IncidentNumbers]:
     """The numbers of every incident (and drill) declared since then, oldest first."""
-    return _numbers(ctx, session, select(Incident.id).where(col(Incident.declared_at) >= since))
+    return period_numbers(ctx, session, since).numbers
 
 
 HEADLINE_PERIOD = timedelta(days=90)
@@ -119,10 +119,6 @@ class Counted:
 def period_numbers(ctx: ServiceContext, session: Session, since: datetime) -> Counted:
     """Like `numbers_since`, saying which were computed afresh (see `numbers_cache.keep`)."""
     return _counted(ctx, session, select(Incident.id).where(col(Incident.declared_at) >= since))
-
-
-def _numbers(ctx: ServiceContext, session: Session, ids: Select[Any]) -> list[IncidentNumbers]:
-    return _counted(ctx, session, ids).numbers
 
 
 def _counted(ctx: ServiceContext, session: Session, ids: Select[Any]) -> Counted:
